@@ -1,0 +1,1 @@
+"""The experiment: recipe schema, run records, and (with the ablation loop) training, evaluation, decisions."""

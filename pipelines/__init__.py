@@ -1,0 +1,1 @@
+"""Book readers and the builders that turn recipe sections into datatrove pipelines."""

@@ -1,0 +1,187 @@
+"""The process stage: readers -> clean/filter/dedup blocks -> JSONL output, run by datatrove's local executor.
+
+The stage folder is named by a hash of everything that decides its output (sources and their listing
+fingerprints, blocks with all parameters, number of tasks), so a changed recipe gets a new folder and a
+finished one is reused. Inside, datatrove's per-task completion markers make a killed run resumable: a rerun
+redoes only unfinished tasks, whose output files (one per task) are rewritten from scratch, so no document is
+written twice or lost. ``manifest.json`` is written last and marks the stage complete.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.config import BlockSpec, DataConfig, ExecutorConfig
+from pipelines.fingerprint import folder_fingerprint, stable_hash
+from pipelines.readers.base import SourceUnavailable
+
+INPUT_COUNTER = "input"
+OUTPUT_COUNTER = "kept"
+
+
+@dataclass
+class StageResult:
+    folder: Path
+    summary: dict[str, Any]
+    reused: bool
+
+
+def source_fingerprints(data: DataConfig) -> dict[str, Any]:
+    out = {}
+    for s in data.sources:
+        if s.format == "hub":
+            out[s.name] = {"repo": s.repo, "revision": s.revision, "subset": s.subset, "split": s.split}
+        else:
+            out[s.name] = folder_fingerprint(s.path, s.glob_pattern or _default_glob(s.format))
+    return out
+
+
+def _default_glob(fmt: str) -> str:
+    return {"text": "**/*.txt", "jsonl": "**/*.jsonl*", "parquet": "**/*.parquet", "alto": "*.xml",
+            "hocr": "*.html"}[fmt]
+
+
+def check_sources(data: DataConfig) -> None:
+    """Fail before anything runs when a local source folder is missing, saying what to set."""
+    problems = []
+    for i, s in enumerate(data.sources):
+        why = s.check_available()
+        if why:
+            problems.append(f"data.sources.{i} ({s.name}): {why}")
+    if problems:
+        raise SourceUnavailable(
+            "input data not found:\n  " + "\n  ".join(problems) + "\nPoint the recipe at your data: set "
+            "FINEBOOKS_SHARED_DATA to the folder holding the shared data (the quickstart reads "
+            "$FINEBOOKS_SHARED_DATA/ocr_pages/... and .../alto/...), or override a source with "
+            "--set data.sources.N.path=/your/folder"
+        )
+
+
+def stage_key(data: DataConfig, blocks: list[BlockSpec], executor: ExecutorConfig) -> dict[str, Any]:
+    import datatrove
+
+    return {
+        "data": data.model_dump(mode="json"),
+        "inputs": source_fingerprints(data),
+        "blocks": [b.model_dump(mode="json") for b in blocks],
+        "tasks": executor.tasks,
+        "datatrove": datatrove.__version__ if hasattr(datatrove, "__version__") else "unknown",
+    }
+
+
+def _labelled(step, label: str):
+    """Suffix a step's name (and its stats' name) with ``[label]`` so two blocks of one class stay apart."""
+    step.name = f"{step.name} [{label}]"
+    step.stats.name = str(step)
+    return step
+
+
+def build_pipeline(data: DataConfig, blocks: list[BlockSpec], folder: Path, progress: bool = False) -> list:
+    """The datatrove steps of the stage, writing into ``folder``."""
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from filters.registry import build_block
+    from pipelines.counting import BookCounter
+
+    steps: list = []
+    for s in data.sources:
+        reader = s.build(page_separator=data.page_separator, skip_log=str(folder / "skipped" / s.name),
+                         progress=progress)
+        steps.append(_labelled(reader, s.name))
+    steps.append(BookCounter(INPUT_COUNTER))
+    for b in blocks:
+        extra = {}
+        if b.keep_dropped:
+            extra["exclusion_writer"] = JsonlWriter(str(folder / "excluded" / b.id), output_filename="${rank}.jsonl")
+        steps.append(_labelled(build_block(b.block, b.params, **extra), b.id))
+    steps.append(BookCounter(OUTPUT_COUNTER))
+    steps.append(JsonlWriter(str(folder / "output"), output_filename="${rank}.jsonl"))
+    return steps
+
+
+def merged_stats(logs: Path, tasks: int):
+    """Stats of all tasks, including those finished by an earlier (interrupted) run.
+
+    datatrove's own ``stats.json`` only sums the tasks run by the last invocation, so after a resume it would
+    miss the tasks finished before the kill; every task's own ``stats/<rank>.json`` is complete.
+    """
+    from datatrove.utils.stats import PipelineStats
+
+    missing = [r for r in range(tasks) if not (logs / "completions" / f"{r:05d}").exists()]
+    if missing:
+        raise RuntimeError(f"{len(missing)} of {tasks} tasks did not finish (ranks {missing[:10]}); see "
+                           f"{logs}/logs/task_<rank>.log, then run again to resume")
+    parts = [PipelineStats.from_json(json.loads((logs / "stats" / f"{r:05d}.json").read_text())) for r in range(tasks)]
+    return sum(parts, start=PipelineStats())
+
+
+def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any]:
+    """Documents, pages and bytes in and kept; drops per block and reason; skips per source and reason."""
+    by_name = {s.name: s for s in stats.stats}
+
+    def find(suffix: str):
+        return next(s for name, s in by_name.items() if name.endswith(suffix))
+
+    def counts(step) -> dict[str, int]:
+        return {k: int(step.stats[k].total) for k in ("documents", "pages", "bytes") if k in step.stats}
+
+    summary: dict[str, Any] = {
+        "in": counts(find(f"count {INPUT_COUNTER}")),
+        "kept": counts(find(f"count {OUTPUT_COUNTER}")),
+        "dropped": {},
+        "skipped": {},
+    }
+    for s in data.sources:
+        step = find(f"[{s.name}]")
+        skipped = {k.removeprefix("skipped_"): int(v.total) for k, v in step.stats.items() if k.startswith("skipped_")}
+        if skipped:
+            summary["skipped"][s.name] = skipped
+    for b in blocks:
+        step = find(f"[{b.id}]")
+        reasons = {k.removeprefix("dropped_"): int(v.total) for k, v in step.stats.items() if k.startswith("dropped_")}
+        total = int(step.stats["dropped"].total) if "dropped" in step.stats else 0
+        if total > sum(reasons.values()):
+            reasons["unspecified"] = total - sum(reasons.values())
+        if total:
+            summary["dropped"][b.id] = reasons
+    dropped = sum(sum(r.values()) for r in summary["dropped"].values())
+    n_in, n_kept = summary["in"].get("documents", 0), summary["kept"].get("documents", 0)
+    summary["unaccounted"] = n_in - n_kept - dropped
+    return summary
+
+
+def run_process(
+    data: DataConfig, blocks: list[BlockSpec], executor: ExecutorConfig, stages_dir: Path, progress: bool = True
+) -> StageResult:
+    """Run (or reuse, or resume) the process stage under ``stages_dir``."""
+    from datatrove.executor import LocalPipelineExecutor
+
+    check_sources(data)
+    key = stage_key(data, blocks, executor)
+    folder = (stages_dir / f"process-{stable_hash(key)}").resolve()
+    manifest = folder / "manifest.json"
+    if manifest.exists():
+        return StageResult(folder, json.loads(manifest.read_text())["summary"], reused=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "stage_key.json").write_text(json.dumps(key, indent=2, ensure_ascii=False))
+    start = time.time()
+    LocalPipelineExecutor(
+        pipeline=build_pipeline(data, blocks, folder, progress=progress and executor.tasks == 1),
+        tasks=executor.tasks,
+        workers=executor.workers,
+        logging_dir=str(folder / "logs"),
+        start_method=executor.start_method,
+        skip_completed=True,
+    ).run()
+    stats = merged_stats(folder / "logs", executor.tasks)
+    (folder / "stats.json").write_text(stats.to_json())
+    summary = summarize(stats, data, blocks)
+    record = {"stage": "process", "key": key, "summary": summary, "seconds": round(time.time() - start, 2)}
+    tmp = manifest.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False))
+    tmp.replace(manifest)
+    return StageResult(folder, summary, reused=False)

@@ -1,0 +1,154 @@
+"""Base class of the book readers: deterministic units, sharding by task, counted skips with reasons."""
+
+from __future__ import annotations
+
+import json
+from abc import abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from datatrove.data import Document, DocumentsPipeline
+from datatrove.io import DataFolderLike, get_datafolder
+from datatrove.pipeline.base import PipelineStep
+from datatrove.utils.logging import logger
+from tqdm import tqdm
+
+from pipelines.pages import PAGE_SEPARATOR, join_pages
+
+
+class BadInput(Exception):
+    """A file or record that cannot be read. ``reason`` is a short snake_case string counted in the stats."""
+
+    def __init__(self, reason: str, path: str, detail: str = ""):
+        super().__init__(f"{path}: {reason}{': ' + detail if detail else ''}")
+        self.reason = reason
+        self.path = path
+        self.detail = detail
+
+
+class SourceUnavailable(RuntimeError):
+    """A data source that cannot be reached at all (no network, missing folder): a configuration problem."""
+
+
+@dataclass(frozen=True)
+class BookRef:
+    """One unit of input: a book made of page files, or a file of records (``records=True``)."""
+
+    id: str
+    paths: tuple[str, ...]
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+class BookReader(PipelineStep):
+    """Reads books. Subclasses list their units and turn one unit into documents.
+
+    Units are listed in a fixed order and task ``rank`` reads units ``rank, rank + world_size, ...``, so the same
+    config gives the same shards. ``limit`` caps the number of documents over the whole run (all tasks together).
+    A unit or record that cannot be read is skipped, counted as ``skipped_<reason>`` in the stats and, when
+    ``skip_log`` is set, written with its path and reason to ``skip_log/<rank>.jsonl``.
+    """
+
+    type = "📖 - READER"
+    records_per_unit = False  # True when one unit (a JSONL/Parquet file) holds many books
+
+    def __init__(
+        self,
+        data_folder: DataFolderLike,
+        source: str = "books",
+        limit: int = -1,
+        page_separator: str = PAGE_SEPARATOR,
+        default_metadata: dict | None = None,
+        skip_log: DataFolderLike | None = None,
+        progress: bool = False,
+    ):
+        super().__init__()
+        self.data_folder = get_datafolder(data_folder)
+        self.source = source
+        self.limit = limit
+        self.page_separator = page_separator
+        self.default_metadata = default_metadata or {}
+        self.skip_log = get_datafolder(skip_log) if skip_log is not None else None
+        self.progress = progress
+        self._skip_file = None
+
+    @abstractmethod
+    def list_units(self) -> list[BookRef]:
+        """All units of this source, in a deterministic order."""
+
+    @abstractmethod
+    def read_unit(self, unit: BookRef) -> Iterator[Document | BadInput]:
+        """Documents of one unit. Yield a ``BadInput`` for a bad record; raise it when the whole unit is bad."""
+
+    def make_book(self, book_id: str, pages: list[str], metadata: dict) -> Document:
+        """A Document for a book whose pages are given in reading order."""
+        text, offsets = join_pages(pages, self.page_separator)
+        meta = self.default_metadata | {"source": self.source, "n_pages": len(pages), "page_offsets": offsets}
+        return Document(text=text, id=f"{self.source}/{book_id}", metadata=meta | metadata)
+
+    def record_skip(self, bad: BadInput, rank: int) -> None:
+        self.stat_update(f"skipped_{bad.reason}")
+        logger.warning(f"[{self.source}] skipped {bad}")
+        if self.skip_log is not None:
+            if self._skip_file is None:
+                self._skip_file = self.skip_log.open(f"{rank:05d}.jsonl", "wt")
+            row = {"source": self.source, "path": bad.path, "reason": bad.reason, "detail": bad.detail[:500]}
+            self._skip_file.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self._skip_file.flush()
+
+    def checked(self, items: Iterator[Document | BadInput], rank: int, log_skips: bool = True) -> Iterator[Document]:
+        """Pass documents through; count and log bad records, bad units and empty books."""
+        try:
+            for item in items:
+                if isinstance(item, BadInput):
+                    if log_skips:
+                        self.record_skip(item, rank)
+                elif not item.text.strip():
+                    if log_skips:
+                        self.record_skip(BadInput("empty", item.id), rank)
+                else:
+                    yield item
+        except BadInput as bad:
+            if log_skips:
+                self.record_skip(bad, rank)
+
+    def _documents(self, unit: BookRef, rank: int, log_skips: bool = True) -> Iterator[Document]:
+        yield from self.checked(self.read_unit(unit), rank, log_skips)
+
+    def _shard(self, rank: int, world_size: int) -> Iterator[Document]:
+        units = self.list_units()
+        if not units:
+            raise SourceUnavailable(f"[{self.source}] no input files found in {self.data_folder.path}")
+        if not self.records_per_unit:
+            if self.limit >= 0:
+                units = units[: self.limit]
+            for unit in units[rank::world_size]:
+                yield from self._documents(unit, rank)
+            return
+        if self.limit < 0:
+            for unit in units[rank::world_size]:
+                yield from self._documents(unit, rank)
+            return
+        # a global limit over files of records: read in order, deal record k to task k % world_size
+        k = 0
+        for unit in units:
+            for doc in self._documents(unit, rank, log_skips=rank == 0):
+                if k >= self.limit:
+                    return
+                if k % world_size == rank:
+                    yield doc
+                k += 1
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        if data:
+            yield from data
+        try:
+            with tqdm(desc=f"reading {self.source}", unit="book", disable=not self.progress) as bar:
+                for doc in self._shard(rank, world_size):
+                    self.stat_update("documents")
+                    self.update_doc_stats(doc)
+                    bar.update()
+                    yield doc
+        finally:
+            if self._skip_file is not None:
+                self._skip_file.close()
+                self._skip_file = None
