@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, Strict
 
@@ -86,6 +86,14 @@ class RecipeConfig(Strict):
     ablation: AblationConfig = AblationConfig()
     executor: ExecutorConfig = ExecutorConfig()
     tracking: TrackingConfig = TrackingConfig()
+
+    @model_validator(mode="after")
+    def _unique_block_ids(self) -> RecipeConfig:
+        ids = [b.id for b in self.blocks()]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"block ids must be unique (set `id:` on repeated blocks); repeated: {dup}")
+        return self
 
     def blocks(self) -> list[BlockSpec]:
         """The processing blocks in pipeline order."""

@@ -88,7 +88,18 @@ class HubSource(SourceBase, FieldMapping):
     revision: str | None = None
 
     def check_available(self) -> str | None:
-        return None  # checked when the stream opens; the error names the repo
+        """Ask the Hub for the dataset (one quick request) so that an offline run fails at once, not after retries."""
+        if Path(self.repo).is_dir():
+            return None  # a local dataset folder, loaded by the same datasets code
+        from huggingface_hub import HfApi, constants
+
+        if constants.HF_HUB_OFFLINE:
+            return f"Hub dataset {self.repo!r} cannot be read: HF_HUB_OFFLINE is set"
+        try:
+            HfApi().dataset_info(self.repo, revision=self.revision, timeout=10)
+        except Exception as e:  # network errors, missing or gated repos: all mean "cannot read it from here"
+            return f"cannot reach Hub dataset {self.repo!r}: {type(e).__name__}: {str(e)[:200]}"
+        return None
 
     def build(self, **extra):
         from pipelines.readers.records import HubBookReader

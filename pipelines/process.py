@@ -54,10 +54,11 @@ def check_sources(data: DataConfig) -> None:
             problems.append(f"data.sources.{i} ({s.name}): {why}")
     if problems:
         raise SourceUnavailable(
-            "input data not found:\n  " + "\n  ".join(problems) + "\nPoint the recipe at your data: set "
-            "FINEBOOKS_SHARED_DATA to the folder holding the shared data (the quickstart reads "
-            "$FINEBOOKS_SHARED_DATA/ocr_pages/... and .../alto/...), or override a source with "
-            "--set data.sources.N.path=/your/folder"
+            "input data cannot be read:\n  " + "\n  ".join(problems) + "\nPoint the recipe at data you can reach: "
+            "set FINEBOOKS_SHARED_DATA to the folder holding the shared data (configs/quickstart.yaml reads "
+            "$FINEBOOKS_SHARED_DATA/ocr_pages/old_books/... and .../alto/...; default ../shared/data), or "
+            "override a source with --set data.sources.N.path=/your/folder (or --set data.sources.N.repo=... "
+            "for a Hub dataset)"
         )
 
 
@@ -137,13 +138,15 @@ def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any
     }
     for s in data.sources:
         step = find(f"[{s.name}]")
-        skipped = {k.removeprefix("skipped_"): int(v.total) for k, v in step.stats.items() if k.startswith("skipped_")}
+        metrics = step.stats
+        skipped = {k.removeprefix("skipped_"): int(v.total) for k, v in metrics.items() if k.startswith("skipped_")}
         if skipped:
             summary["skipped"][s.name] = skipped
     for b in blocks:
         step = find(f"[{b.id}]")
-        reasons = {k.removeprefix("dropped_"): int(v.total) for k, v in step.stats.items() if k.startswith("dropped_")}
-        total = int(step.stats["dropped"].total) if "dropped" in step.stats else 0
+        metrics = step.stats
+        reasons = {k.removeprefix("dropped_"): int(v.total) for k, v in metrics.items() if k.startswith("dropped_")}
+        total = int(metrics["dropped"].total) if "dropped" in metrics else 0
         if total > sum(reasons.values()):
             reasons["unspecified"] = total - sum(reasons.values())
         if total:

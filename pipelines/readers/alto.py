@@ -1,0 +1,332 @@
+"""ALTO XML (v1/CCS, v2, v3, v4) books: one folder of page files is one book, pages ordered by METS when present."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+from datatrove.data import Document
+from datatrove.io import DataFolderLike
+from datatrove.utils.logging import logger
+from lxml import etree
+
+from pipelines.pages import natural_key
+from pipelines.readers.base import BadInput, BookReader, BookRef
+
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+HYPHENS = "-\u00ad\u2010\u2011\u00ac\u2e17"  # hyphen-minus, soft hyphen, hyphen, non-breaking hyphen, not sign, ⸗
+SNIFF_BYTES = 1 << 20  # read at most this much of a file to find its root element
+_ENCODING_ERRORS = {etree.ErrorTypes.ERR_INVALID_ENCODING, etree.ErrorTypes.ERR_UNSUPPORTED_ENCODING}
+_ENTITY_ERRORS = {etree.ErrorTypes.ERR_ENTITY_LOOP, etree.ErrorTypes.ERR_RESOURCE_LIMIT}
+_ALTO_NS = re.compile(r"alto/ns-v(\d+)#?$")
+_ALTO_SCHEMA = re.compile(r"alto[-_ ]?v?(\d+)", re.IGNORECASE)
+
+
+def safe_xml_parser() -> etree.XMLParser:
+    """A parser that never fetches anything and never expands entities in element text."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
+def local_name(tag: object) -> str:
+    """Tag name without namespace ('' for comments and processing instructions)."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def parse_xml(data: bytes, path: str) -> etree._Element:
+    """Parse XML bytes safely; raise ``BadInput`` with a short reason when they cannot be used."""
+    if not data.strip():
+        raise BadInput("empty", path)
+    if b"<!ENTITY" in data:  # no OCR format needs entity declarations; they are how expansion bombs work
+        raise BadInput("xml_entities", path)
+    try:
+        return etree.fromstring(data, safe_xml_parser())
+    except etree.XMLSyntaxError as e:
+        if e.code in _ENCODING_ERRORS:
+            raise BadInput("invalid_encoding", path, str(e)) from None
+        if e.code in _ENTITY_ERRORS or "amplification" in str(e):
+            raise BadInput("xml_entities", path, str(e)) from None
+        raise BadInput("malformed_xml", path, str(e)) from None
+
+
+def path_matches(rel_path: str, pattern: str) -> bool:
+    """A pattern without '/' matches the file name at any depth, one with '/' the relative path ('**/': 0+ dirs)."""
+    if "/" not in pattern:
+        return fnmatchcase(posixpath.basename(rel_path), pattern)
+    return fnmatchcase(rel_path, pattern) or (pattern.startswith("**/") and fnmatchcase(rel_path, pattern[3:]))
+
+
+@dataclass
+class PageText:
+    """Text of one readable page and the confidences (0..1) of its words that have one."""
+
+    text: str
+    confidences: list[float] = field(default_factory=list)
+    version: str | None = None
+
+
+def mean(values: list[float]) -> float | None:
+    """Arithmetic mean, None for no values."""
+    return sum(values) / len(values) if values else None
+
+
+def assemble_book(
+    reader: BookReader, book_id: str, folder: str, pages: list[tuple[str, PageText | BadInput]], metadata: dict
+) -> Document:
+    """A Document from pages read in order: bad pages are counted and listed, the rest joined."""
+    texts, files, confs, bad = [], [], [], []
+    all_conf: list[float] = []
+    for path, page in pages:
+        if isinstance(page, BadInput):
+            reader.stat_update(f"skipped_pages_{page.reason}")
+            logger.warning(f"[{reader.source}] skipped page {page}")
+            bad.append({"file": path, "reason": page.reason})
+            continue
+        texts.append(page.text)
+        files.append(path)
+        confs.append(mean(page.confidences))
+        all_conf.extend(page.confidences)
+    if not texts:
+        reasons = {b["reason"] for b in bad}
+        raise BadInput("empty" if reasons == {"empty"} else "no_readable_pages", folder, f"{len(bad)} bad pages")
+    if not any(t.strip() for t in texts):
+        raise BadInput("empty", folder, f"{len(texts)} pages without text")
+    meta = {"page_files": files, "page_word_confidence": confs, "word_confidence": mean(all_conf)}
+    if bad:
+        meta["bad_pages"] = bad
+    return reader.make_book(book_id, texts, meta | metadata)
+
+
+def alto_version(root: etree._Element) -> str | None:
+    """'v4' from the namespace, else from SCHEMAVERSION or the schema location; CCS namespace or ALTO 1.x -> 'v1'."""
+    ns = etree.QName(root).namespace or ""
+    if m := _ALTO_NS.search(ns):
+        return f"v{m.group(1)}"
+    if "ccs-gmbh.com/ALTO" in ns:
+        return "v1"
+    if v := (root.get("SCHEMAVERSION") or "").strip():
+        return f"v{v.split('.')[0]}"
+    schema = (root.get(f"{XSI}schemaLocation") or "") + " " + (root.get(f"{XSI}noNamespaceSchemaLocation") or "")
+    m = _ALTO_SCHEMA.search(schema)
+    return f"v{m.group(1)}" if m else None
+
+
+def _text_blocks(root: etree._Element) -> list[etree._Element]:
+    """TextBlocks in ReadingOrder (ElementRefs, flattened) when present, the others after them in document order."""
+    blocks = list(root.iter("{*}TextBlock"))
+    order = next(root.iter("{*}ReadingOrder"), None)
+    if order is None:
+        return blocks
+    by_id = {el.get("ID"): el for el in root.iter("{*}TextBlock", "{*}ComposedBlock")}
+    ordered: list[etree._Element] = []
+    for ref in order.iter("{*}ElementRef"):
+        el = by_id.get(ref.get("REF"))
+        if el is not None:
+            ordered.extend(el.iter("{*}TextBlock"))  # a TextBlock yields itself, a ComposedBlock its TextBlocks
+    seen: set[etree._Element] = set()
+    ordered = [b for b in ordered if not (b in seen or seen.add(b))]
+    return ordered + [b for b in blocks if b not in seen]
+
+
+@dataclass
+class _Hyphen:
+    """A word broken at the end of a line, waiting for its second part."""
+
+    line: list[str]  # the line holding the first part (its last word)
+    part: str  # first part without its hyphen
+    mark: str  # the printed hyphen, used when no second part follows
+    full: str | None  # SUBS_CONTENT of a HypPart1: the whole word
+
+
+def alto_page(root: etree._Element) -> PageText:
+    """Text of an ALTO page: words joined by spaces, one line per TextLine, blocks separated by a blank line.
+
+    A word hyphenated at a line end (HYP element, or SUBS_TYPE="HypPart1") is joined with the first word of the next
+    line and put whole at the end of the first line: SUBS_CONTENT when given (the HypPart2 string is then dropped),
+    else the two parts without the hyphen. A break left open at the end of the page keeps its printed hyphen.
+    """
+    blocks: list[list[list[str]]] = []
+    confidences: list[float] = []
+    pending: _Hyphen | None = None
+    for block in _text_blocks(root):
+        lines: list[list[str]] = []
+        for line in block.iter("{*}TextLine"):
+            words, strings, hyp_mark = [], [], None
+            for el in line:
+                name = local_name(el.tag)
+                if name == "String":
+                    strings.append(el)
+                    words.append(el.get("CONTENT") or "")
+                    hyp_mark = None
+                    if (wc := _float(el.get("WC"))) is not None:
+                        confidences.append(wc)
+                elif name == "HYP":
+                    hyp_mark = el.get("CONTENT") or "-"
+            if pending is not None and strings:
+                first = strings[0]
+                if first.get("SUBS_TYPE") == "HypPart2":
+                    pending.line[-1] = pending.full or pending.part + words[0]
+                    del words[0]
+                elif pending.full:
+                    pending.line[-1] = pending.full
+                else:
+                    pending.line[-1] = pending.part + words[0]
+                    del words[0]
+                pending = None
+            words = [w for w in words if w]
+            if words:
+                lines.append(words)
+            if words and strings[-1].get("CONTENT"):
+                last = strings[-1]
+                part1 = last.get("SUBS_TYPE") == "HypPart1"
+                if hyp_mark is not None or part1:
+                    part = words[-1].rstrip(HYPHENS) or words[-1]
+                    mark = (hyp_mark if hyp_mark is not None else words[-1][len(part) :]).replace("\u00ad", "") or "-"
+                    full = (last.get("SUBS_CONTENT") or None) if part1 else None
+                    pending = _Hyphen(words, part, mark, full)
+        if lines:
+            blocks.append(lines)
+    if pending is not None:
+        pending.line[-1] = pending.part + pending.mark
+    text = "\n\n".join("\n".join(" ".join(words) for words in lines) for lines in blocks)
+    return PageText(text, confidences, alto_version(root))
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class AltoBookReader(BookReader):
+    """Reads ALTO books: every folder that directly holds ALTO page files is one book.
+
+    Page files are the files matching ``glob_pattern`` (a file-name pattern at any depth, or a path pattern when it
+    holds '/') whose root element is ``alto``; other XML (PAGE, METS) is not a page. Files whose root cannot be read
+    are kept as pages so that they are counted as bad. Pages are in natural order of file name, or in the order of
+    the METS physical structMap when a METS file in the same folder references every page file (``use_mets``).
+    With ``sniff_roots=False`` files are not opened while listing: a file is METS when its name contains 'mets' and
+    every other match is a page (non-ALTO pages are then skipped as ``not_alto``).
+
+    A bad page (``malformed_xml``, ``not_alto``, ``unreadable_file``, ``invalid_encoding``, ``empty``,
+    ``xml_entities``) is skipped, counted as ``skipped_pages_<reason>`` and listed in ``metadata["bad_pages"]``; a
+    book with no readable page is skipped as ``no_readable_pages``.
+    """
+
+    name = "📜 ALTO books"
+
+    def __init__(
+        self,
+        data_folder: DataFolderLike,
+        glob_pattern: str = "*.xml",
+        use_mets: bool = True,
+        sniff_roots: bool = True,
+        **kwargs,
+    ):
+        super().__init__(data_folder, **kwargs)
+        self.glob_pattern = glob_pattern
+        self.use_mets = use_mets
+        self.sniff_roots = sniff_roots
+
+    def root_name(self, path: str) -> str | None:
+        """Local name of the root element, reading only the start of the file; None when it cannot be found."""
+        if not self.sniff_roots:
+            return "mets" if "mets" in posixpath.basename(path).lower() else "alto"
+        parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
+        try:
+            with self.data_folder.open(path, "rb") as f:
+                for _ in range(0, SNIFF_BYTES, 1 << 16):
+                    if not (chunk := f.read(1 << 16)):
+                        return None
+                    parser.feed(chunk)
+                    for _, el in parser.read_events():
+                        return local_name(el.tag)
+        except (OSError, etree.XMLSyntaxError):
+            return None
+        return None
+
+    def list_units(self) -> list[BookRef]:
+        folders: dict[str, list[str]] = {}
+        for path in self.data_folder.list_files(recursive=True):
+            if path_matches(path, self.glob_pattern):
+                folders.setdefault(posixpath.dirname(path), []).append(path)
+        units = []
+        for folder in sorted(folders):
+            pages, mets = [], []
+            for path in folders[folder]:
+                root = self.root_name(path)
+                if root == "mets":
+                    mets.append(path)
+                elif root in ("alto", None):
+                    pages.append(path)
+            if pages:
+                pages.sort(key=lambda p: natural_key(posixpath.basename(p)))
+                mets.sort(key=lambda p: natural_key(posixpath.basename(p)))
+                book_id = folder or posixpath.basename(self.data_folder.path.rstrip("/")) or "."
+                units.append(BookRef(book_id, tuple(pages), {"folder": folder, "mets": mets[0] if mets else None}))
+        return units
+
+    def mets_order(self, mets_path: str, folder: str, pages: list[str]) -> list[str] | None:
+        """Page files in METS physical order, or None unless the METS references every one of them."""
+        with self.data_folder.open(mets_path, "rb") as f:
+            root = parse_xml(f.read(), mets_path)
+        hrefs: dict[str, list[str]] = {}
+        for file in root.iter("{*}file"):
+            hrefs[file.get("ID")] = [loc.get(XLINK_HREF) or "" for loc in file.iter("{*}FLocat")]
+        physical = [m for m in root.iter("{*}structMap") if (m.get("TYPE") or "").upper() == "PHYSICAL"]
+        if not physical:
+            return None
+        divs = [d for d in physical[0].iter("{*}div") if (d.get("TYPE") or "").lower() == "page"]
+        orders = [d.get("ORDER") or "" for d in divs]
+        if all(o.strip().lstrip("-").isdigit() for o in orders):
+            divs = [divs[i] for i in sorted(range(len(divs)), key=lambda i: int(orders[i]))]
+        present = set(pages)
+        ordered: list[str] = []
+        for div in divs:
+            for fptr in div.iterchildren("{*}fptr"):
+                for href in hrefs.get(fptr.get("FILEID"), []):
+                    path = _resolve_href(href, folder)
+                    if path in present and path not in ordered:
+                        ordered.append(path)
+        return ordered if len(ordered) == len(present) else None
+
+    def read_page(self, path: str) -> PageText | BadInput:
+        try:
+            with self.data_folder.open(path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            return BadInput("unreadable_file", path, str(e))
+        try:
+            root = parse_xml(data, path)
+        except BadInput as bad:
+            return bad
+        if local_name(root.tag) != "alto":
+            return BadInput("not_alto", path, str(root.tag))
+        return alto_page(root)
+
+    def read_unit(self, unit: BookRef) -> Iterator[Document | BadInput]:
+        folder, mets = unit.extra.get("folder", ""), unit.extra.get("mets")
+        paths, order = list(unit.paths), "natural"
+        if self.use_mets and mets:
+            try:
+                if mets_paths := self.mets_order(mets, folder, paths):
+                    paths, order = mets_paths, "mets"
+            except (OSError, BadInput) as e:
+                self.stat_update("mets_unusable")
+                logger.warning(f"[{self.source}] METS {mets} not used: {e}")
+        pages = [(path, self.read_page(path)) for path in paths]
+        versions = {p.version for _, p in pages if isinstance(p, PageText)}
+        version = versions.pop() if len(versions) == 1 else ("mixed" if versions else None)
+        yield assemble_book(self, unit.id, folder, pages, {"alto_version": version, "page_order": order})
+
+
+def _resolve_href(href: str, folder: str) -> str:
+    """Path relative to the data folder of a METS FLocat href; URLs are matched by file name within ``folder``."""
+    href = href.removeprefix("file://")
+    if "://" in href:
+        href = href.split("?")[0].rstrip("/").rpartition("/")[2]
+    return posixpath.normpath(posixpath.join(folder, href)) if folder else posixpath.normpath(href)
