@@ -20,8 +20,14 @@ STAGES = ("process",)  # tokenize, train, evaluate and decide join with the abla
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("config", help="recipe YAML, e.g. configs/quickstart.yaml")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
-                   help="override a config value (YAML syntax), e.g. --set executor.tasks=4; repeatable")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override a config value (YAML syntax), e.g. --set executor.tasks=4; repeatable",
+    )
     p.add_argument("--stage", choices=STAGES, default=STAGES[-1], help="stop after this stage")
     p.add_argument("--check", action="store_true", help="validate the config, print it resolved, and exit")
     return p.parse_args(argv)

@@ -29,7 +29,8 @@ def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None, source
         for key_node, value_node in node.value:
             key = key_node.value
             if key in seen:
-                raise ConfigError(f"{source}:{key_node.start_mark.line + 1}: duplicate key {'.'.join(map(str, path + (key,)))}")
+                dotted = ".".join(map(str, path + (key,)))
+                raise ConfigError(f"{source}:{key_node.start_mark.line + 1}: duplicate key {dotted}")
             seen.add(key)
             out[path + (key,)] = key_node.start_mark.line + 1
             _line_map(value_node, path + (key,), out, source)

@@ -12,8 +12,23 @@ from pathlib import Path
 from typing import Any
 
 PACKAGES = (
-    "finebooks", "datatrove", "nanotron", "datasets", "fasttext-numpy2-wheel", "kenlm", "transformers", "torch",
-    "accelerate", "lighteval", "wandb", "pydantic", "pyyaml", "numpy", "pyarrow", "lxml", "tokenizers",
+    "finebooks",
+    "datatrove",
+    "nanotron",
+    "datasets",
+    "fasttext-numpy2-wheel",
+    "kenlm",
+    "transformers",
+    "torch",
+    "accelerate",
+    "lighteval",
+    "wandb",
+    "pydantic",
+    "pyyaml",
+    "numpy",
+    "pyarrow",
+    "lxml",
+    "tokenizers",
 )
 
 

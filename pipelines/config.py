@@ -45,8 +45,15 @@ class TextSource(LocalSource):
         from pipelines.readers.text import TextBookReader
 
         glob = self.glob_pattern or "**/*.txt"
-        return TextBookReader(self.path, glob_pattern=glob, book_pattern=self.book_pattern, encoding=self.encoding,
-                              form_feed_pages=self.form_feed_pages, **self.reader_kwargs(), **extra)
+        return TextBookReader(
+            self.path,
+            glob_pattern=glob,
+            book_pattern=self.book_pattern,
+            encoding=self.encoding,
+            form_feed_pages=self.form_feed_pages,
+            **self.reader_kwargs(),
+            **extra,
+        )
 
 
 class FieldMapping(Strict):
@@ -56,8 +63,12 @@ class FieldMapping(Strict):
     metadata_fields: list[str] | dict[str, str] | None = None
 
     def mapping_kwargs(self) -> dict[str, Any]:
-        return {"text_field": self.text_field, "pages_field": self.pages_field, "id_field": self.id_field,
-                "metadata_fields": self.metadata_fields}
+        return {
+            "text_field": self.text_field,
+            "pages_field": self.pages_field,
+            "id_field": self.id_field,
+            "metadata_fields": self.metadata_fields,
+        }
 
 
 class JsonlSource(LocalSource, FieldMapping):
@@ -66,8 +77,9 @@ class JsonlSource(LocalSource, FieldMapping):
     def build(self, **extra):
         from pipelines.readers.records import JsonlBookReader
 
-        return JsonlBookReader(self.path, glob_pattern=self.glob_pattern, **self.mapping_kwargs(),
-                               **self.reader_kwargs(), **extra)
+        return JsonlBookReader(
+            self.path, glob_pattern=self.glob_pattern, **self.mapping_kwargs(), **self.reader_kwargs(), **extra
+        )
 
 
 class ParquetSource(LocalSource, FieldMapping):
@@ -76,8 +88,9 @@ class ParquetSource(LocalSource, FieldMapping):
     def build(self, **extra):
         from pipelines.readers.records import ParquetBookReader
 
-        return ParquetBookReader(self.path, glob_pattern=self.glob_pattern, **self.mapping_kwargs(),
-                                 **self.reader_kwargs(), **extra)
+        return ParquetBookReader(
+            self.path, glob_pattern=self.glob_pattern, **self.mapping_kwargs(), **self.reader_kwargs(), **extra
+        )
 
 
 class HubSource(SourceBase, FieldMapping):
@@ -104,8 +117,15 @@ class HubSource(SourceBase, FieldMapping):
     def build(self, **extra):
         from pipelines.readers.records import HubBookReader
 
-        return HubBookReader(self.repo, subset=self.subset, split=self.split, revision=self.revision,
-                             **self.mapping_kwargs(), **self.reader_kwargs(), **extra)
+        return HubBookReader(
+            self.repo,
+            subset=self.subset,
+            split=self.split,
+            revision=self.revision,
+            **self.mapping_kwargs(),
+            **self.reader_kwargs(),
+            **extra,
+        )
 
 
 class AltoSource(LocalSource):
@@ -115,8 +135,13 @@ class AltoSource(LocalSource):
     def build(self, **extra):
         from pipelines.readers.alto import AltoBookReader
 
-        return AltoBookReader(self.path, glob_pattern=self.glob_pattern or "*.xml", use_mets=self.use_mets,
-                              **self.reader_kwargs(), **extra)
+        return AltoBookReader(
+            self.path,
+            glob_pattern=self.glob_pattern or "*.xml",
+            use_mets=self.use_mets,
+            **self.reader_kwargs(),
+            **extra,
+        )
 
 
 class HocrSource(LocalSource):
@@ -126,8 +151,13 @@ class HocrSource(LocalSource):
     def build(self, **extra):
         from pipelines.readers.hocr import HocrBookReader
 
-        return HocrBookReader(self.path, glob_pattern=self.glob_pattern or "*.html", book_pattern=self.book_pattern,
-                              **self.reader_kwargs(), **extra)
+        return HocrBookReader(
+            self.path,
+            glob_pattern=self.glob_pattern or "*.html",
+            book_pattern=self.book_pattern,
+            **self.reader_kwargs(),
+            **extra,
+        )
 
 
 Source = Annotated[

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from datatrove.io import get_datafolder
+from datatrove.io import DataFolder
 
 
 def stable_hash(obj: Any, length: int = 12) -> str:
@@ -15,12 +15,10 @@ def stable_hash(obj: Any, length: int = 12) -> str:
     return hashlib.sha256(blob).hexdigest()[:length]
 
 
-def folder_fingerprint(path: str, glob_pattern: str | None) -> dict[str, Any]:
-    """Listing fingerprint of a folder: number of files, total bytes, and a hash of (relative path, size) pairs.
+def listing_fingerprint(folder: DataFolder, files: list[str]) -> dict[str, Any]:
+    """Fingerprint of the files a reader will read: count, total bytes, and a hash of (path, size) pairs.
 
     Content is not read (collections can be terabytes); a file edited in place to the same size is not noticed.
     """
-    folder = get_datafolder(path)
-    files = folder.list_files(glob_pattern=glob_pattern) if folder.exists("") else []
     sizes = [(f, folder.size(f)) for f in sorted(files)]
     return {"files": len(sizes), "bytes": sum(s for _, s in sizes), "listing_sha256": stable_hash(sizes, 64)}

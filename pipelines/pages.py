@@ -29,7 +29,7 @@ def split_pages(text: str, offsets: list[int] | None, separator: str = PAGE_SEPA
     if not offsets:
         return text.split(separator)
     ends = [o - len(separator) for o in offsets[1:]] + [len(text)]
-    return [text[start:end] for start, end in zip(offsets, ends)]
+    return [text[start:end] for start, end in zip(offsets, ends, strict=True)]
 
 
 _NUM = re.compile(r"(\d+)")

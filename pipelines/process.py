@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig
-from pipelines.fingerprint import folder_fingerprint, stable_hash
+from pipelines.fingerprint import listing_fingerprint, stable_hash
 from pipelines.readers.base import SourceUnavailable
 
 INPUT_COUNTER = "input"
@@ -31,18 +31,20 @@ class StageResult:
 
 
 def source_fingerprints(data: DataConfig) -> dict[str, Any]:
+    """What each source will read, from the reader's own listing; a source with nothing to read is an error."""
     out = {}
     for s in data.sources:
         if s.format == "hub":
             out[s.name] = {"repo": s.repo, "revision": s.revision, "subset": s.subset, "split": s.split}
-        else:
-            out[s.name] = folder_fingerprint(s.path, s.glob_pattern or _default_glob(s.format))
+            continue
+        reader = s.build()
+        files = sorted({p for unit in reader.list_units() for p in unit.paths})
+        if not files:
+            raise SourceUnavailable(
+                f"data source {s.name!r}: no input files in {s.path!r} match its glob_pattern / book_pattern"
+            )
+        out[s.name] = listing_fingerprint(reader.data_folder, files)
     return out
-
-
-def _default_glob(fmt: str) -> str:
-    return {"text": "**/*.txt", "jsonl": "**/*.jsonl*", "parquet": "**/*.parquet", "alto": "*.xml",
-            "hocr": "*.html"}[fmt]
 
 
 def check_sources(data: DataConfig) -> None:
@@ -90,8 +92,9 @@ def build_pipeline(data: DataConfig, blocks: list[BlockSpec], folder: Path, prog
 
     steps: list = []
     for s in data.sources:
-        reader = s.build(page_separator=data.page_separator, skip_log=str(folder / "skipped" / s.name),
-                         progress=progress)
+        reader = s.build(
+            page_separator=data.page_separator, skip_log=str(folder / "skipped" / s.name), progress=progress
+        )
         steps.append(_labelled(reader, s.name))
     steps.append(BookCounter(INPUT_COUNTER))
     for b in blocks:
@@ -114,8 +117,10 @@ def merged_stats(logs: Path, tasks: int):
 
     missing = [r for r in range(tasks) if not (logs / "completions" / f"{r:05d}").exists()]
     if missing:
-        raise RuntimeError(f"{len(missing)} of {tasks} tasks did not finish (ranks {missing[:10]}); see "
-                           f"{logs}/logs/task_<rank>.log, then run again to resume")
+        raise RuntimeError(
+            f"{len(missing)} of {tasks} tasks did not finish (ranks {missing[:10]}); see "
+            f"{logs}/logs/task_<rank>.log, then run again to resume"
+        )
     parts = [PipelineStats.from_json(json.loads((logs / "stats" / f"{r:05d}.json").read_text())) for r in range(tasks)]
     return sum(parts, start=PipelineStats())
 

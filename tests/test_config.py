@@ -96,7 +96,8 @@ def test_all_problems_are_reported_at_once(tmp_path):
 
 
 def test_duplicate_keys_and_bad_yaml_are_errors(tmp_path):
-    assert "duplicate key experiment.name" in error_of(write(tmp_path, MINIMAL.replace("  name: t\n", "  name: t\n  name: u\n")))
+    twice = MINIMAL.replace("  name: t\n", "  name: t\n  name: u\n")
+    assert "duplicate key experiment.name" in error_of(write(tmp_path, twice))
     assert "not valid YAML" in error_of(write(tmp_path, MINIMAL + "executor: [unclosed\n"))
 
 
@@ -107,8 +108,9 @@ def test_yaml_loading_is_safe(tmp_path):
 
 def test_set_overrides_any_value_including_list_items(tmp_path):
     path = write(tmp_path, MINIMAL)
-    cfg = load_recipe(path, ["executor.tasks=4", "data.sources.0.limit=3", "filter.0.params.min_pages=2",
-                             "tracking.wandb=disabled"])
+    cfg = load_recipe(
+        path, ["executor.tasks=4", "data.sources.0.limit=3", "filter.0.params.min_pages=2", "tracking.wandb=disabled"]
+    )
     assert cfg.executor.tasks == 4 and cfg.data.sources[0].limit == 3
     assert cfg.filter[0].params["min_pages"] == 2 and cfg.tracking.wandb == "disabled"
 

@@ -19,8 +19,15 @@ TESTS = Path(__file__).resolve().parent
 
 def run_cli(*args: str, env_extra: dict | None = None, **kw) -> subprocess.CompletedProcess:
     env = os.environ | {"PYTHONPATH": str(TESTS)} | (env_extra or {})
-    return subprocess.run([sys.executable, str(REPO / "run_ablation.py"), *args], capture_output=True, text=True,
-                          cwd=REPO, env=env, timeout=600, **kw)
+    return subprocess.run(
+        [sys.executable, str(REPO / "run_ablation.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=600,
+        **kw,
+    )
 
 
 def output_docs(stage: Path) -> list[tuple[str, str]]:
@@ -35,17 +42,17 @@ def recipe(tmp_path: Path, shared_data: Path, name: str, tasks: int = 2, extra_b
     text = f"""\
 experiment:
   name: {name}
-  output_dir: {tmp_path / 'runs'}
+  output_dir: {tmp_path / "runs"}
 data:
   sources:
     - name: old_books
       format: text
-      path: {shared_data / 'ocr_pages/old_books/tesseract_otsu_txt'}
+      path: {shared_data / "ocr_pages/old_books/tesseract_otsu_txt"}
       glob_pattern: "*.txt"
       book_pattern: '^([a-z]+)\\d+'
     - name: broken
       format: text
-      path: {tmp_path / 'broken'}
+      path: {tmp_path / "broken"}
 filter:
 {extra_blocks}  - block: book_length
     params: {{min_words: 12000, min_pages: 2}}
@@ -80,8 +87,9 @@ def test_process_run_accounts_for_every_book(tmp_path, shared_data):
     assert docs["unaccounted"] == 0 and dropped["too_few_words"] >= 2  # short.txt and the 8-page book b
     stage = Path(summary["stages"]["process"]["folder"])
     kept_ids = {i for i, _ in output_docs(stage)}
-    excluded = [json.loads(line) for f in (stage / "excluded" / "book_length").glob("*.jsonl*")
-                for line in gzip.open(f, "rt")]
+    excluded = [
+        json.loads(line) for f in (stage / "excluded" / "book_length").glob("*.jsonl*") for line in gzip.open(f, "rt")
+    ]
     assert len(excluded) == sum(dropped.values())
     assert {d["metadata"]["filter_reason"] for d in excluded} <= {"too_few_words", "too_few_pages"}
     assert kept_ids.isdisjoint({d["id"] for d in excluded}) and "broken/short" in {d["id"] for d in excluded}
@@ -104,8 +112,14 @@ def test_kill_9_then_resume_gives_the_same_documents(tmp_path, shared_data):
 
     cfg = str(recipe(tmp_path, shared_data, "killed", tasks=6, extra_blocks=slow))
     env = os.environ | {"PYTHONPATH": str(TESTS)}
-    proc = subprocess.Popen([sys.executable, str(REPO / "run_ablation.py"), cfg], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "run_ablation.py"), cfg],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     stages = tmp_path / "runs" / "killed" / "stages"
     deadline = time.time() + 300
     while time.time() < deadline:
@@ -131,8 +145,10 @@ def test_kill_9_then_resume_gives_the_same_documents(tmp_path, shared_data):
 
 def test_missing_data_folder_says_what_to_set(tmp_path):
     cfg = tmp_path / "r.yaml"
-    cfg.write_text(f"experiment: {{name: m, output_dir: {tmp_path}}}\n"
-                   "data:\n  sources:\n    - {name: b, format: text, path: /no/such/folder}\n")
+    cfg.write_text(
+        f"experiment: {{name: m, output_dir: {tmp_path}}}\n"
+        "data:\n  sources:\n    - {name: b, format: text, path: /no/such/folder}\n"
+    )
     res = run_cli(str(cfg))
     assert res.returncode == 3
     assert "data.sources.0 (b): folder '/no/such/folder' does not exist" in res.stderr

@@ -8,8 +8,8 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from helpers import counter, read_all
+
 from pipelines.pages import split_pages
 from pipelines.readers.base import SourceUnavailable
 from pipelines.readers.records import HubBookReader, JsonlBookReader, ParquetBookReader
@@ -19,8 +19,14 @@ LOC_FIELDS = {"title": "title", "author": "author", "year": "year", "page_count"
 
 def loc_record(i: int) -> dict:
     """A record shaped like storytracer/LoC-PD-Books."""
-    return {"lccn": f"lccn{i:03d}", "title": f"Book {i}", "author": "Anon", "year": 1800 + i, "page_count": 3,
-            "text": f"The text of book {i}. " * 20}
+    return {
+        "lccn": f"lccn{i:03d}",
+        "title": f"Book {i}",
+        "author": "Anon",
+        "year": 1800 + i,
+        "page_count": 3,
+        "text": f"The text of book {i}. " * 20,
+    }
 
 
 def test_jsonl_field_mapping_and_bad_lines(tmp_path):
@@ -64,8 +70,13 @@ def test_parquet_reader_and_bad_files(tmp_path):
     pq.write_table(table, tmp_path / "good.parquet")
     pq.write_table(pa.Table.from_pylist([{"lccn": "x", "body": "no text column"}]), tmp_path / "schema.parquet")
     (tmp_path / "corrupt.parquet").write_bytes(b"PAR1 this is not a parquet file")
-    reader = ParquetBookReader(str(tmp_path), id_field="lccn", metadata_fields=list(LOC_FIELDS), batch_size=2,
-                               skip_log=str(tmp_path / "skips"))
+    reader = ParquetBookReader(
+        str(tmp_path),
+        id_field="lccn",
+        metadata_fields=list(LOC_FIELDS),
+        batch_size=2,
+        skip_log=str(tmp_path / "skips"),
+    )
     docs = read_all(reader)
     assert [d.id for d in docs] == [f"books/lccn{i:03d}" for i in range(5)]
     assert docs[4].metadata["page_count"] == 3
@@ -79,8 +90,9 @@ def test_hub_reader_loads_a_dataset_with_the_datasets_library(tmp_path, monkeypa
     # the real loading path (datasets.load_dataset, streaming) on a dataset folder we make: no network here
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     (tmp_path / "train.jsonl").write_text("".join(json.dumps(loc_record(i)) + "\n" for i in range(7)))
-    reader = HubBookReader(str(tmp_path), split="train", id_field="lccn", metadata_fields=LOC_FIELDS,
-                           source="loc", limit=5)
+    reader = HubBookReader(
+        str(tmp_path), split="train", id_field="lccn", metadata_fields=LOC_FIELDS, source="loc", limit=5
+    )
     docs = read_all(reader, world_size=2)
     assert sorted(d.id for d in docs) == [f"loc/lccn{i:03d}" for i in range(5)]
     assert read_all(HubBookReader(str(tmp_path), id_field="lccn"), world_size=1)[6].metadata["year"] == 1806

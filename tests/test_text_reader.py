@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from helpers import counter, read_all
+
 from pipelines.pages import PAGE_SEPARATOR, split_pages
 from pipelines.readers.text import TextBookReader
 
@@ -24,7 +25,7 @@ def test_old_books_page_files_form_ten_books_in_page_order(shared_data):
     assert page_files[:3] == ["a006.tess.txt", "a013.tess.txt", "a014.tess.txt"]
     pages = split_pages(book_a.text, book_a.metadata["page_offsets"])
     assert len(pages) == per_book["a"] == book_a.text.count(PAGE_SEPARATOR) + 1
-    for page, name in zip(pages, page_files):
+    for page, name in zip(pages, page_files, strict=True):
         assert page == (folder / name).read_text(encoding="utf-8").replace("\r\n", "\n")
 
 
@@ -68,7 +69,10 @@ def test_one_book_per_file_with_form_feed_pages_and_skip_log(tmp_path):
     docs = {d.id: d for d in read_all(reader)}
     assert sorted(docs) == ["b/one", "b/two"]
     assert split_pages(docs["b/one"].text, docs["b/one"].metadata["page_offsets"]) == [
-        "page one", "page two", "page three"]
+        "page one",
+        "page two",
+        "page three",
+    ]
     assert docs["b/two"].metadata["n_pages"] == 1
     log = (tmp_path / "skips" / "00000.jsonl").read_text()
     assert '"reason": "invalid_encoding"' in log and '"reason": "empty"' in log and "bad.txt" in log

@@ -5,8 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
+from dataclasses import dataclass
 
 from datatrove.data import Document
 from datatrove.io import DataFolderLike
@@ -14,90 +13,15 @@ from datatrove.utils.logging import logger
 from lxml import etree
 
 from pipelines.pages import natural_key
-from pipelines.readers.base import BadInput, BookReader, BookRef
+from pipelines.readers.base import BadInput, BookReader, BookRef, PageText
+from pipelines.readers.xmlsafe import local_name, parse_xml, path_matches
 
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
 HYPHENS = "-\u00ad\u2010\u2011\u00ac\u2e17"  # hyphen-minus, soft hyphen, hyphen, non-breaking hyphen, not sign, ⸗
 SNIFF_BYTES = 1 << 20  # read at most this much of a file to find its root element
-_ENCODING_ERRORS = {etree.ErrorTypes.ERR_INVALID_ENCODING, etree.ErrorTypes.ERR_UNSUPPORTED_ENCODING}
-_ENTITY_ERRORS = {etree.ErrorTypes.ERR_ENTITY_LOOP, etree.ErrorTypes.ERR_RESOURCE_LIMIT}
 _ALTO_NS = re.compile(r"alto/ns-v(\d+)#?$")
 _ALTO_SCHEMA = re.compile(r"alto[-_ ]?v?(\d+)", re.IGNORECASE)
-
-
-def safe_xml_parser() -> etree.XMLParser:
-    """A parser that never fetches anything and never expands entities in element text."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-
-
-def local_name(tag: object) -> str:
-    """Tag name without namespace ('' for comments and processing instructions)."""
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
-
-
-def parse_xml(data: bytes, path: str) -> etree._Element:
-    """Parse XML bytes safely; raise ``BadInput`` with a short reason when they cannot be used."""
-    if not data.strip():
-        raise BadInput("empty", path)
-    if b"<!ENTITY" in data:  # no OCR format needs entity declarations; they are how expansion bombs work
-        raise BadInput("xml_entities", path)
-    try:
-        return etree.fromstring(data, safe_xml_parser())
-    except etree.XMLSyntaxError as e:
-        if e.code in _ENCODING_ERRORS:
-            raise BadInput("invalid_encoding", path, str(e)) from None
-        if e.code in _ENTITY_ERRORS or "amplification" in str(e):
-            raise BadInput("xml_entities", path, str(e)) from None
-        raise BadInput("malformed_xml", path, str(e)) from None
-
-
-def path_matches(rel_path: str, pattern: str) -> bool:
-    """A pattern without '/' matches the file name at any depth, one with '/' the relative path ('**/': 0+ dirs)."""
-    if "/" not in pattern:
-        return fnmatchcase(posixpath.basename(rel_path), pattern)
-    return fnmatchcase(rel_path, pattern) or (pattern.startswith("**/") and fnmatchcase(rel_path, pattern[3:]))
-
-
-@dataclass
-class PageText:
-    """Text of one readable page and the confidences (0..1) of its words that have one."""
-
-    text: str
-    confidences: list[float] = field(default_factory=list)
-    version: str | None = None
-
-
-def mean(values: list[float]) -> float | None:
-    """Arithmetic mean, None for no values."""
-    return sum(values) / len(values) if values else None
-
-
-def assemble_book(
-    reader: BookReader, book_id: str, folder: str, pages: list[tuple[str, PageText | BadInput]], metadata: dict
-) -> Document:
-    """A Document from pages read in order: bad pages are counted and listed, the rest joined."""
-    texts, files, confs, bad = [], [], [], []
-    all_conf: list[float] = []
-    for path, page in pages:
-        if isinstance(page, BadInput):
-            reader.stat_update(f"skipped_pages_{page.reason}")
-            logger.warning(f"[{reader.source}] skipped page {page}")
-            bad.append({"file": path, "reason": page.reason})
-            continue
-        texts.append(page.text)
-        files.append(path)
-        confs.append(mean(page.confidences))
-        all_conf.extend(page.confidences)
-    if not texts:
-        reasons = {b["reason"] for b in bad}
-        raise BadInput("empty" if reasons == {"empty"} else "no_readable_pages", folder, f"{len(bad)} bad pages")
-    if not any(t.strip() for t in texts):
-        raise BadInput("empty", folder, f"{len(texts)} pages without text")
-    meta = {"page_files": files, "page_word_confidence": confs, "word_confidence": mean(all_conf)}
-    if bad:
-        meta["bad_pages"] = bad
-    return reader.make_book(book_id, texts, meta | metadata)
 
 
 def alto_version(root: etree._Element) -> str | None:
@@ -321,7 +245,7 @@ class AltoBookReader(BookReader):
         pages = [(path, self.read_page(path)) for path in paths]
         versions = {p.version for _, p in pages if isinstance(p, PageText)}
         version = versions.pop() if len(versions) == 1 else ("mixed" if versions else None)
-        yield assemble_book(self, unit.id, folder, pages, {"alto_version": version, "page_order": order})
+        yield self.book_from_pages(unit.id, folder, pages, {"alto_version": version, "page_order": order})
 
 
 def _resolve_href(href: str, folder: str) -> str:

@@ -30,6 +30,20 @@ class SourceUnavailable(RuntimeError):
     """A data source that cannot be reached at all (no network, missing folder): a configuration problem."""
 
 
+@dataclass
+class PageText:
+    """Text of one readable page and the confidences (0..1) of its words that have one."""
+
+    text: str
+    confidences: list[float] = field(default_factory=list)
+    version: str | None = None
+
+
+def mean(values: list[float]) -> float | None:
+    """Arithmetic mean, None for no values."""
+    return sum(values) / len(values) if values else None
+
+
 @dataclass(frozen=True)
 class BookRef:
     """One unit of input: a book made of page files, or a file of records (``records=True``)."""
@@ -70,6 +84,7 @@ class BookReader(PipelineStep):
         self.skip_log = get_datafolder(skip_log) if skip_log is not None else None
         self.progress = progress
         self._skip_file = None
+        self._rank = 0
 
     @abstractmethod
     def list_units(self) -> list[BookRef]:
@@ -85,13 +100,50 @@ class BookReader(PipelineStep):
         meta = self.default_metadata | {"source": self.source, "n_pages": len(pages), "page_offsets": offsets}
         return Document(text=text, id=f"{self.source}/{book_id}", metadata=meta | metadata)
 
-    def record_skip(self, bad: BadInput, rank: int) -> None:
-        self.stat_update(f"skipped_{bad.reason}")
-        logger.warning(f"[{self.source}] skipped {bad}")
+    def book_from_pages(
+        self, book_id: str, where: str, pages: list[tuple[str, PageText | BadInput]], metadata: dict
+    ) -> Document:
+        """A Document from pages read in order: bad pages are counted, logged and listed, the rest joined.
+
+        A book of one page that cannot be read is skipped with that page's own reason.
+        """
+        if len(pages) == 1 and isinstance(pages[0][1], BadInput):
+            raise pages[0][1]
+        texts, files, confs, bad = [], [], [], []
+        all_conf: list[float] = []
+        for path, page in pages:
+            if isinstance(page, BadInput):
+                self.record_skip(page, self._rank, page_level=True)
+                bad.append({"file": path, "reason": page.reason})
+                continue
+            texts.append(page.text)
+            files.append(path)
+            confs.append(mean(page.confidences))
+            all_conf.extend(page.confidences)
+        if not texts:
+            reasons = {b["reason"] for b in bad}
+            raise BadInput("empty" if reasons == {"empty"} else "no_readable_pages", where, f"{len(bad)} bad pages")
+        if not any(t.strip() for t in texts):
+            raise BadInput("empty", where, f"{len(texts)} pages without text")
+        meta = {"page_files": files, "page_word_confidence": confs, "word_confidence": mean(all_conf)}
+        if bad:
+            meta["bad_pages"] = bad
+        return self.make_book(book_id, texts, meta | metadata)
+
+    def record_skip(self, bad: BadInput, rank: int, page_level: bool = False) -> None:
+        """Count a skipped book, record or file (``skipped_<reason>``) or page (``skipped_pages_<reason>``)."""
+        self.stat_update(f"skipped_pages_{bad.reason}" if page_level else f"skipped_{bad.reason}")
+        logger.warning(f"[{self.source}] skipped {'page ' if page_level else ''}{bad}")
         if self.skip_log is not None:
             if self._skip_file is None:
                 self._skip_file = self.skip_log.open(f"{rank:05d}.jsonl", "wt")
-            row = {"source": self.source, "path": bad.path, "reason": bad.reason, "detail": bad.detail[:500]}
+            row = {
+                "source": self.source,
+                "level": "page" if page_level else "book",
+                "path": bad.path,
+                "reason": bad.reason,
+                "detail": bad.detail[:500],
+            }
             self._skip_file.write(json.dumps(row, ensure_ascii=False) + "\n")
             self._skip_file.flush()
 
@@ -141,6 +193,7 @@ class BookReader(PipelineStep):
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         if data:
             yield from data
+        self._rank = rank
         try:
             with tqdm(desc=f"reading {self.source}", unit="book", disable=not self.progress) as bar:
                 for doc in self._shard(rank, world_size):

@@ -14,8 +14,8 @@ from datatrove.utils.logging import logger
 from lxml import etree
 
 from pipelines.pages import natural_key
-from pipelines.readers.alto import PageText, assemble_book, path_matches
-from pipelines.readers.base import BadInput, BookReader, BookRef
+from pipelines.readers.base import BadInput, BookReader, BookRef, PageText
+from pipelines.readers.xmlsafe import path_matches
 
 LINE_CLASSES = {"ocr_line", "ocrx_line", "ocr_header", "ocr_caption", "ocr_textfloat"}
 BLOCK_CLASSES = {"ocr_par", "ocr_carea"}
@@ -179,4 +179,4 @@ class HocrBookReader(BookReader):
             else:
                 pages.extend((path, page) for page in result)
         folder = posixpath.dirname(unit.paths[0]) if len(unit.paths) > 1 else unit.paths[0]
-        yield assemble_book(self, unit.id, folder, pages, {})
+        yield self.book_from_pages(unit.id, folder, pages, {})

@@ -136,8 +136,9 @@ class HubBookReader(RecordBookReader):
 
     name = "🤗 hub books"
 
-    def __init__(self, repo: str, subset: str | None = None, split: str = "train", revision: str | None = None,
-                 **kwargs):
+    def __init__(
+        self, repo: str, subset: str | None = None, split: str = "train", revision: str | None = None, **kwargs
+    ):
         super().__init__(data_folder=".", **kwargs)
         self.repo = repo
         self.subset = subset

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datatrove.data import Document
 
 from pipelines.pages import natural_key
-from pipelines.readers.base import BadInput, BookReader, BookRef
+from pipelines.readers.base import BadInput, BookReader, BookRef, PageText
 
 
 class TextBookReader(BookReader):
@@ -63,24 +63,15 @@ class TextBookReader(BookReader):
         except UnicodeDecodeError as e:
             raise BadInput("invalid_encoding", path, str(e)) from e
 
+    def _page(self, path: str) -> PageText | BadInput:
+        try:
+            return PageText(self._read_page(path))
+        except BadInput as bad:
+            return bad
+
     def read_unit(self, unit: BookRef) -> Iterator[Document]:
-        pages: list[str] = []
-        kept: list[str] = []
-        bad: list[dict] = []
-        for path in unit.paths:
-            try:
-                pages.append(self._read_page(path))
-                kept.append(path)
-            except BadInput as e:
-                if len(unit.paths) == 1:
-                    raise
-                self.stat_update(f"skipped_pages_{e.reason}")
-                bad.append({"file": path, "reason": e.reason})
-        if self.book_pattern is None and self.form_feed_pages and pages and "\f" in pages[0]:
-            pages = [p.strip("\n") for p in pages[0].split("\f")]
-        if not any(p.strip() for p in pages):
-            raise BadInput("empty" if not bad else "no_readable_pages", unit.id)
-        meta: dict = {"page_files": kept}
-        if bad:
-            meta["bad_pages"] = bad
-        yield self.make_book(unit.id, pages, meta)
+        pages = [(path, self._page(path)) for path in unit.paths]
+        first = pages[0][1]
+        if self.book_pattern is None and self.form_feed_pages and isinstance(first, PageText) and "\f" in first.text:
+            pages = [(pages[0][0], PageText(p.strip("\n"))) for p in first.text.split("\f")]
+        yield self.book_from_pages(unit.id, unit.id, pages, {})
