@@ -131,6 +131,7 @@ class HubSource(SourceBase, FieldMapping):
 class AltoSource(LocalSource):
     format: Literal["alto"] = "alto"
     use_mets: bool = True
+    join_printed_hyphens: bool = Field(True, description="join line-end hyphens printed in the text (no markup)")
 
     def build(self, **extra):
         from pipelines.readers.alto import AltoBookReader
@@ -139,6 +140,7 @@ class AltoSource(LocalSource):
             self.path,
             glob_pattern=self.glob_pattern or "*.xml",
             use_mets=self.use_mets,
+            join_printed_hyphens=self.join_printed_hyphens,
             **self.reader_kwargs(),
             **extra,
         )

@@ -112,14 +112,23 @@ def test_1752_book_pages_in_natural_order(shared_data: Path) -> None:
     assert len(meta["page_word_confidence"]) == 672
 
 
-def test_1752_book_keeps_printed_hyphens(shared_data: Path) -> None:
+def test_1752_book_joins_printed_hyphens(shared_data: Path) -> None:
     """This book has no HYP / HypPart1 markup (grep finds none): each line is one String and the printed line-end
-    hyphen (⸗ or -) is part of its CONTENT. The reader keeps such text as printed, line break included."""
+    hyphen (⸗ or -) is part of its CONTENT. Syllable breaks (next line starts lower-case) are joined; before a
+    capital the hyphen marks a compound and stays; with join_printed_hyphens=False the text stays as printed."""
     folder = shared_data / "alto" / "dach_gt" / BOOK_1752
-    reader = AltoBookReader(str(folder), glob_pattern="image010.xml")
-    (doc,) = read(reader)
-    assert "als eine Zu⸗\ngab beyfuͤgen" in doc.text
-    assert "Staatiſchen Re⸗\ngenſpurgs" in doc.text
+    (doc,) = read(AltoBookReader(str(folder), glob_pattern="image01[0-3].xml"))
+    assert doc.metadata["n_pages"] == 4
+    assert "als eine Zugab\nbeyfuͤgen" in doc.text and "Zu⸗" not in doc.text
+    assert "Verfaſſungs⸗Arth Cœleſtini\nAbbtens nachzufolgen" in doc.text  # "Cœle-" ended a line
+    assert "Staats⸗\nVerfaſſung" in doc.text  # before a capital: a compound, kept as printed
+    (raw,) = read(AltoBookReader(str(folder), glob_pattern="image01[0-3].xml", join_printed_hyphens=False))
+    assert "als eine Zu⸗\ngab beyfuͤgen" in raw.text and "Cœle-\nſtini Abbtens" in raw.text
+
+
+def test_printed_hyphen_rule() -> None:
+    xml = alto([line("ein", "Wort⸗"), line("ende", "und"), line("Schreib⸗"), line("Arth", "x-"), line("7")])
+    assert page_text(xml) == "ein Wortende\nund\nSchreib⸗\nArth x-\n7"
 
 
 def test_real_hyphenation_markup_is_joined(shared_data: Path) -> None:

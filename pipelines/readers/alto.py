@@ -63,14 +63,22 @@ class _Hyphen:
     part: str  # first part without its hyphen
     mark: str  # the printed hyphen, used when no second part follows
     full: str | None  # SUBS_CONTENT of a HypPart1: the whole word
+    printed: bool = False  # no markup: a hyphen printed at the end of the line's last String
 
 
-def alto_page(root: etree._Element) -> PageText:
+PRINTED_HYPHENS = "-\u2010\u2011\u00ac\u2e17"  # hyphen-minus, hyphen, non-breaking hyphen, not sign, ⸗
+
+
+def alto_page(root: etree._Element, join_printed_hyphens: bool = True) -> PageText:
     """Text of an ALTO page: words joined by spaces, one line per TextLine, blocks separated by a blank line.
 
     A word hyphenated at a line end (HYP element, or SUBS_TYPE="HypPart1") is joined with the first word of the next
     line and put whole at the end of the first line: SUBS_CONTENT when given (the HypPart2 string is then dropped),
     else the two parts without the hyphen. A break left open at the end of the page keeps its printed hyphen.
+    Many ALTO files (the 1752 book in dach_gt, for one) carry no hyphen markup: the hyphen is printed inside the
+    line's last String. With ``join_printed_hyphens`` such a word is joined with the next line's first word when
+    that word starts with a lower-case letter (a syllable break); before a capital (``Verfaſſungs⸗`` / ``Arth``,
+    a compound in German print) both stay as printed.
     """
     blocks: list[list[list[str]]] = []
     confidences: list[float] = []
@@ -91,7 +99,12 @@ def alto_page(root: etree._Element) -> PageText:
                     hyp_mark = el.get("CONTENT") or "-"
             if pending is not None and strings:
                 first = strings[0]
-                if first.get("SUBS_TYPE") == "HypPart2":
+                if pending.printed:
+                    if words[0][:1].islower():  # a String may hold a whole line: move only its first word up
+                        head, _, rest = words[0].partition(" ")
+                        pending.line[-1] = pending.part + head
+                        words[0] = rest
+                elif first.get("SUBS_TYPE") == "HypPart2":
                     pending.line[-1] = pending.full or pending.part + words[0]
                     del words[0]
                 elif pending.full:
@@ -111,9 +124,11 @@ def alto_page(root: etree._Element) -> PageText:
                     mark = (hyp_mark if hyp_mark is not None else words[-1][len(part) :]).replace("\u00ad", "") or "-"
                     full = (last.get("SUBS_CONTENT") or None) if part1 else None
                     pending = _Hyphen(words, part, mark, full)
+                elif join_printed_hyphens and len(words[-1]) > 1 and words[-1][-1] in PRINTED_HYPHENS:
+                    pending = _Hyphen(words, words[-1][:-1], words[-1][-1], None, printed=True)
         if lines:
             blocks.append(lines)
-    if pending is not None:
+    if pending is not None and not pending.printed:
         pending.line[-1] = pending.part + pending.mark
     text = "\n\n".join("\n".join(" ".join(words) for words in lines) for lines in blocks)
     return PageText(text, confidences, alto_version(root))
@@ -149,12 +164,14 @@ class AltoBookReader(BookReader):
         glob_pattern: str = "*.xml",
         use_mets: bool = True,
         sniff_roots: bool = True,
+        join_printed_hyphens: bool = True,
         **kwargs,
     ):
         super().__init__(data_folder, **kwargs)
         self.glob_pattern = glob_pattern
         self.use_mets = use_mets
         self.sniff_roots = sniff_roots
+        self.join_printed_hyphens = join_printed_hyphens
 
     def root_name(self, path: str) -> str | None:
         """Local name of the root element, reading only the start of the file; None when it cannot be found."""
@@ -230,7 +247,7 @@ class AltoBookReader(BookReader):
             return bad
         if local_name(root.tag) != "alto":
             return BadInput("not_alto", path, str(root.tag))
-        return alto_page(root)
+        return alto_page(root, self.join_printed_hyphens)
 
     def read_unit(self, unit: BookRef) -> Iterator[Document | BadInput]:
         folder, mets = unit.extra.get("folder", ""), unit.extra.get("mets")
