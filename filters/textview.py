@@ -14,7 +14,7 @@ from functools import cached_property
 
 from datatrove.data import Document
 
-from pipelines.pages import PAGE_SEPARATOR
+from filters.pages import PAGE_SEPARATOR
 
 
 class TextView:

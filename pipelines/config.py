@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pipelines.pages import PAGE_SEPARATOR
+from filters.pages import PAGE_SEPARATOR
 
 
 class Strict(BaseModel):

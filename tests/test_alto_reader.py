@@ -11,7 +11,7 @@ import pytest
 from datatrove.data import Document
 from lxml import etree
 
-from pipelines.pages import PAGE_SEPARATOR, split_pages
+from filters.pages import PAGE_SEPARATOR, split_pages
 from pipelines.readers.alto import AltoBookReader, BadInput, alto_page
 from pipelines.readers.xmlsafe import parse_xml, path_matches
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from datatrove.data import Document
 
-from pipelines.pages import split_pages
+from filters.pages import split_pages
 from pipelines.readers.hocr import HocrBookReader
 
 BOOK_PATTERN = r"^([a-z]+)\d+"

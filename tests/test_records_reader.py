@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from helpers import counter, read_all
 
-from pipelines.pages import split_pages
+from filters.pages import split_pages
 from pipelines.readers.base import SourceUnavailable
 from pipelines.readers.records import HubBookReader, JsonlBookReader, ParquetBookReader
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 from helpers import counter, read_all
 
-from pipelines.pages import PAGE_SEPARATOR, split_pages
+from filters.pages import PAGE_SEPARATOR, split_pages
 from pipelines.readers.text import TextBookReader
 
 OLD_BOOKS = "ocr_pages/old_books/tesseract_otsu_txt"

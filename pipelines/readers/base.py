@@ -13,7 +13,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 from tqdm import tqdm
 
-from pipelines.pages import PAGE_SEPARATOR, join_pages
+from filters.pages import PAGE_SEPARATOR, join_pages
 
 
 class BadInput(Exception):

@@ -13,7 +13,7 @@ from datatrove.io import DataFolderLike
 from datatrove.utils.logging import logger
 from lxml import etree
 
-from pipelines.pages import natural_key
+from filters.pages import natural_key
 from pipelines.readers.base import BadInput, BookReader, BookRef, PageText
 from pipelines.readers.xmlsafe import path_matches
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from datatrove.data import Document
 
-from pipelines.pages import natural_key
+from filters.pages import natural_key
 from pipelines.readers.base import BadInput, BookReader, BookRef, PageText
 
 

@@ -1,4 +1,4 @@
-"""Page boundaries inside a book Document.
+"""Page boundaries inside a book Document (the convention shared by readers and blocks).
 
 A book is one Document. Its pages are joined with ``PAGE_SEPARATOR`` (a form feed on a line of its own) and
 ``metadata["page_offsets"]`` holds the character offset where each page starts, so page-level blocks can split
@@ -38,3 +38,13 @@ _NUM = re.compile(r"(\d+)")
 def natural_key(name: str) -> list:
     """Sort key that orders ``page_2`` before ``page_10``."""
     return [int(p) if p.isdigit() else p.lower() for p in _NUM.split(name)]
+
+
+def set_pages(doc, pages: list[str], separator: str = PAGE_SEPARATOR) -> None:
+    """Rewrite a book Document from its pages, keeping ``page_offsets`` and ``n_pages`` true to the new text.
+
+    Blocks that rewrite text page by page use this, so page boundaries survive every block.
+    """
+    doc.text, offsets = join_pages(pages, separator)
+    doc.metadata["page_offsets"] = offsets
+    doc.metadata["n_pages"] = len(pages)
