@@ -23,6 +23,9 @@ BLOCKS: dict[str, str] = {
     "fineweb_quality": "datatrove.pipeline.filters.fineweb_quality_filter:FineWebQualityFilter",
     "regex": "datatrove.pipeline.filters.regex_filter:RegexFilter",
     "sampler": "datatrove.pipeline.filters.sampler_filter:SamplerFilter",
+    # --- clean-up blocks (text-rewriting) ---
+    # --- OCR-quality signals and filters ---
+    # --- dedup blocks ---
 }
 
 # parameters that the pipeline builder sets itself and a config may not
