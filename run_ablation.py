@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ablations.loader import ConfigError, load_recipe
 
-STAGES = ("process",)  # tokenize, train, evaluate and decide join with the ablation loop
+STAGES = ("process", "tokenize", "ablate")  # ablate = train, evaluate, decide, report
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -22,48 +22,67 @@ class ExperimentConfig(Strict):
 
 class TokenizerConfig(Strict):
     kind: Literal["train", "pretrained"] = "train"
-    pretrained: str | None = Field(None, description="name or path of a tokenizer to load when kind=pretrained")
-    algorithm: Literal["bpe", "byte"] = "bpe"
-    vocab_size: int = Field(4096, ge=259)
-    sample_documents: int = Field(200, ge=1, description="reference documents the tokenizer is trained on")
+    pretrained: str | None = Field(None, description="name or local path of a tokenizer when kind=pretrained")
+    vocab_size: int = Field(2048, ge=260, description="byte-level BPE vocabulary (trained with `tokenizers`)")
+    sample_documents: int = Field(200, ge=1, description="documents of the baseline data it is trained on")
+    sample_chars: int = Field(2_000_000, ge=1000, description="characters of that sample at most")
 
 
 class ModelConfig(Strict):
     architecture: Literal["llama"] = "llama"
-    hidden_size: int = Field(128, ge=8)
+    hidden_size: int = Field(64, ge=8)
     num_layers: int = Field(2, ge=1)
     num_heads: int = Field(4, ge=1)
-    intermediate_size: int = Field(512, ge=8)
-    max_seq_len: int = Field(256, ge=8)
+    intermediate_size: int = Field(256, ge=8)
+    max_seq_len: int = Field(128, ge=8, description="training sequence length")
 
 
 class TrainingConfig(Strict):
     backend: Literal["hf", "nanotron"] = "hf"
-    token_budget: int = Field(2_000_000, ge=1, description="tokens every variant trains on (data repeats if short)")
-    batch_size: int = Field(16, ge=1)
+    token_budget: int = Field(500_000, ge=1, description="tokens every variant trains on (data repeats if short)")
+    batch_size: int = Field(16, ge=1, description="sequences per optimizer step")
     learning_rate: float = Field(3e-3, gt=0)
-    min_lr_ratio: float = Field(0.1, ge=0, le=1)
-    warmup_steps: int = Field(20, ge=0)
+    min_lr_ratio: float = Field(0.1, ge=0, le=1, description="cosine schedule floor, as a fraction of the peak")
+    warmup_steps: int = Field(10, ge=0)
     weight_decay: float = Field(0.1, ge=0)
-    checkpoint_every: int = Field(100, ge=1, description="steps between checkpoints (each is evaluated)")
+    grad_clip: float = Field(1.0, gt=0)
+    checkpoints: int = Field(4, ge=1, description="evenly spaced checkpoints, each one evaluated (last = end)")
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    threads: int = Field(0, ge=0, description="torch CPU threads; 0 = all cores")
+
+
+TASK_KINDS = ("bpb", "gold_vs_ocr", "blimp", "lambada", "hellaswag", "piqa", "arc_easy", "arc_challenge", "winogrande")
 
 
 class EvalTaskConfig(Strict):
-    name: str
-    path: str | None = Field(None, description="local data folder; None = the task's Hub dataset")
-    max_items: int = Field(-1, description="-1 = all")
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    kind: Literal[TASK_KINDS]  # type: ignore[valid-type]
+    path: str | None = Field(None, description="local file or folder; for bpb, None = the held-out documents")
+    max_items: int = Field(300, ge=1, description="items sampled (seeded) from the task")
+    weight: float = Field(1.0, gt=0, description="weight in the aggregate score")
+
+
+class HoldoutConfig(Strict):
+    source: str = Field(description="data source whose documents are held out")
+    documents: int = Field(ge=1, description="how many (chosen by a seeded hash of the id)")
+    chunk_chars: int = Field(1000, ge=100, description="held-out text is scored in chunks of this many characters")
 
 
 class EvaluationConfig(Strict):
     tasks: list[EvalTaskConfig] = Field(default_factory=list)
-    holdout_documents: int = Field(0, ge=0, description="documents removed from training by id before processing")
+    holdout: HoldoutConfig | None = Field(None, description="documents removed from training by id, for bpb")
+    overlap_ngram: int = Field(13, ge=5, description="word n-gram size of the train/eval overlap check")
+    batch_size: int = Field(32, ge=1)
+
+
+class CandidateSpec(BlockSpec):
+    section: Literal["clean", "filter"] = Field("filter", description="where the block joins the recipe")
 
 
 class AblationConfig(Strict):
-    candidates: list[BlockSpec] = Field(default_factory=list, description="blocks tried one at a time, greedily")
+    candidates: list[CandidateSpec] = Field(default_factory=list, description="blocks tried one at a time, greedily")
     seeds: int = Field(3, ge=1)
-    max_seeds: int = Field(6, ge=1, description="cap when inconclusive verdicts buy more seeds")
+    max_seeds: int = Field(5, ge=1, description="cap when inconclusive verdicts buy more seeds")
     confidence: float = Field(0.95, gt=0, lt=1)
     bootstrap_samples: int = Field(1000, ge=100)
 

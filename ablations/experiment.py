@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from ablations.config import RecipeConfig
 from ablations.loader import dump_recipe
 from ablations.runinfo import environment
+from pipelines.config import BlockSpec
 
 
 def run_dir_of(cfg: RecipeConfig) -> Path:
@@ -22,14 +24,32 @@ def write_run_record(cfg: RecipeConfig, run_dir: Path, repo: Path) -> None:
     (run_dir / "environment.json").write_text(json.dumps(environment(repo), indent=2), encoding="utf-8")
 
 
+def _shared_data(repo: Path) -> Path | None:
+    path = Path(os.environ.get("FINEBOOKS_SHARED_DATA") or repo.parent / "shared" / "data")
+    return path if path.is_dir() else None
+
+
 def run_experiment(cfg: RecipeConfig, stop_after: str, repo: Path) -> tuple[Path, dict[str, Any]]:
     """Run the stages up to ``stop_after``; return the run folder and the summary (also in summary.json)."""
     from pipelines.process import run_process
 
     run_dir = run_dir_of(cfg)
     write_run_record(cfg, run_dir, repo)
-    result = run_process(cfg.data, cfg.blocks(), cfg.executor, run_dir / "stages")
-    summary = {
+    stages = run_dir / "stages"
+    holdout: dict[str, str] = {}
+    if cfg.evaluation.holdout:
+        from ablations.holdout import holdout_documents
+
+        holdout = holdout_documents(cfg.data, cfg.evaluation.holdout, cfg.experiment.seed)
+        (run_dir / "holdout_ids.json").write_text(json.dumps(sorted(holdout), indent=1))
+
+    def process(blocks: list[BlockSpec]):
+        if holdout:  # evaluation documents leave the training pool before any other block sees them
+            blocks = [BlockSpec(block="exclude_ids", id="eval_holdout", params={"ids": sorted(holdout)}), *blocks]
+        return run_process(cfg.data, blocks, cfg.executor, stages)
+
+    result = process(cfg.blocks())
+    summary: dict[str, Any] = {
         "experiment": cfg.experiment.name,
         "run_dir": str(run_dir),
         "stages": {
@@ -38,8 +58,55 @@ def run_experiment(cfg: RecipeConfig, stop_after: str, repo: Path) -> tuple[Path
         "documents": result.summary,
         "last_stage": stop_after,
     }
+    if stop_after != "process":
+        summary.update(_ablate(cfg, run_dir, repo, result, process, holdout, stop_after))
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return run_dir, summary
+
+
+def _ablate(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, process, holdout, stop_after) -> dict[str, Any]:
+    from ablations.evaluate import Evaluator
+    from ablations.holdout import chunks
+    from ablations.loop import Ablation
+    from ablations.overlap import overlap
+    from ablations.report import write_report
+    from ablations.tokenize import tokenize_stage
+    from ablations.tokenizer import tokenizer_stage
+
+    stages = run_dir / "stages"
+    tok_dir = tokenizer_stage(cfg.tokenizer, baseline.folder / "output", baseline.folder.name, stages)
+    if stop_after == "tokenize":
+        tokens = tokenize_stage(baseline.folder, baseline.folder.name, tok_dir, cfg.experiment.seed, stages)
+        return {"tokenizer": str(tok_dir), "tokens": str(tokens)}
+    if not cfg.evaluation.tasks:
+        raise ValueError("evaluation.tasks is empty: the ablation stage needs at least one task")
+    size = cfg.evaluation.holdout.chunk_chars if cfg.evaluation.holdout else 1000
+    from transformers import PreTrainedTokenizerFast
+
+    tokenizer = PreTrainedTokenizerFast.from_pretrained(str(tok_dir))
+    evaluator = Evaluator(cfg.evaluation.tasks, run_dir / "eval_data", _shared_data(repo),
+                          chunks(list(holdout.values()), size), cfg.experiment.seed, cfg.evaluation.batch_size,
+                          tokenizer, cfg.model.max_seq_len)
+    ablation = Ablation(cfg, run_dir, process, evaluator, tok_dir)
+    final = ablation.run()
+    if not ablation.decisions:  # no candidates: train the baseline alone
+        ablation.final_results(final, [cfg.experiment.seed + i for i in range(cfg.ablation.seeds)])
+    texts = evaluator.texts()
+    contamination = {
+        v.name: overlap(v.process / "output", texts, cfg.evaluation.overlap_ngram) for v in ablation.variants
+    }
+    report = write_report(cfg, run_dir, ablation.variants, ablation.decisions, final, contamination)
+    (run_dir / "decisions.json").write_text(json.dumps(ablation.decisions, indent=2))
+    return {
+        "tokenizer": str(tok_dir),
+        "decisions": [
+            {k: d[k] for k in ("candidate", "verdict", "delta", "low", "high", "seeds", "mde")}
+            for d in ablation.decisions
+        ],
+        "final_recipe": final.name,
+        "report": str(report),
+        "overlap": contamination,
+    }
 
 
 def _mb(n: int) -> str:
@@ -64,5 +131,13 @@ def format_summary(run_dir: Path, summary: dict[str, Any]) -> str:
         lines.append(f"  WARNING: {docs['unaccounted']} documents neither kept nor dropped with a reason")
     for name, stage in summary["stages"].items():
         lines.append(f"  stage {name}: {stage['folder']}" + (" (reused)" if stage["reused"] else ""))
+    for d in summary.get("decisions", []):
+        lines.append(
+            f"  candidate {d['candidate']}: {d['verdict'].upper()} (delta {d['delta']:+.4f}, interval "
+            f"[{d['low']:+.4f}, {d['high']:+.4f}], {d['seeds']} seeds, min. detectable effect {d['mde']:.4f})"
+        )
+    if "report" in summary:
+        lines.append(f"  final recipe: {summary['final_recipe']} -> {run_dir / 'final_recipe.yaml'}")
+        lines.append(f"  report: {summary['report']}")
     lines.append(f"  summary: {run_dir / 'summary.json'}")
     return "\n".join(lines)

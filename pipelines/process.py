@@ -125,6 +125,14 @@ def merged_stats(logs: Path, tasks: int):
     return sum(parts, start=PipelineStats())
 
 
+def _total(metric) -> int:
+    """A counter's total. Stats loaded from JSON keep datatrove's serialised form (a bare number, or a dict with
+    "total") until they are added to other stats, which turns them into MetricStats."""
+    if isinstance(metric, (int, float)):
+        return int(metric)
+    return int(metric["total"] if isinstance(metric, dict) else metric.total)
+
+
 def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any]:
     """Documents, pages and bytes in and kept; drops per block and reason; skips per source and reason."""
     by_name = {s.name: s for s in stats.stats}
@@ -133,7 +141,7 @@ def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any
         return next(s for name, s in by_name.items() if name.endswith(suffix))
 
     def counts(step) -> dict[str, int]:
-        return {k: int(step.stats[k].total) for k in ("documents", "pages", "bytes") if k in step.stats}
+        return {k: _total(step.stats[k]) for k in ("documents", "pages", "bytes") if k in step.stats}
 
     summary: dict[str, Any] = {
         "in": counts(find(f"count {INPUT_COUNTER}")),
@@ -144,14 +152,14 @@ def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any
     for s in data.sources:
         step = find(f"[{s.name}]")
         metrics = step.stats
-        skipped = {k.removeprefix("skipped_"): int(v.total) for k, v in metrics.items() if k.startswith("skipped_")}
+        skipped = {k.removeprefix("skipped_"): _total(v) for k, v in metrics.items() if k.startswith("skipped_")}
         if skipped:
             summary["skipped"][s.name] = skipped
     for b in blocks:
         step = find(f"[{b.id}]")
         metrics = step.stats
-        reasons = {k.removeprefix("dropped_"): int(v.total) for k, v in metrics.items() if k.startswith("dropped_")}
-        total = int(metrics["dropped"].total) if "dropped" in metrics else 0
+        reasons = {k.removeprefix("dropped_"): _total(v) for k, v in metrics.items() if k.startswith("dropped_")}
+        total = _total(metrics["dropped"]) if "dropped" in metrics else 0
         if total > sum(reasons.values()):
             reasons["unspecified"] = total - sum(reasons.values())
         if total:

@@ -1,0 +1,110 @@
+"""Evaluate a model on every task of the recipe: lighteval tasks plus directly computed bits per byte.
+
+Each task gives per-item scores; the item-level ``score`` that the decision uses is continuous: ``margin``
+(gold log-probability normalised over the choices) for choice tasks, ``-bits per byte`` for bpb.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ablations.config import EvalTaskConfig
+from ablations.tasks import DEFAULT_PATHS, build_items, write_items
+
+
+class Evaluator:
+    """Builds the task data once per experiment, then scores any model on it."""
+
+    def __init__(
+        self,
+        tasks: list[EvalTaskConfig],
+        data_dir: Path,
+        shared_data: Path | None,
+        holdout_chunks: list[str],
+        seed: int,
+        batch_size: int,
+        tokenizer=None,
+        max_tokens: int | None = None,
+    ):
+        self.tasks = tasks
+        self.batch_size = batch_size
+        self.items: dict[str, list[dict]] = {}
+        self.folders: dict[str, Path] = {}
+        self.bpb_chunks: dict[str, list[str]] = {}
+        for t in tasks:
+            if t.kind == "bpb":
+                chunks = holdout_chunks if t.path is None else _text_chunks(Path(t.path), 1000)
+                if not chunks:
+                    raise ValueError(f"evaluation task {t.name!r} (bpb) has no text: set evaluation.holdout or path")
+                self.bpb_chunks[t.name] = chunks[: t.max_items]
+                continue
+            path = Path(t.path) if t.path else _shared(shared_data, DEFAULT_PATHS[t.kind], t.name)
+            items = build_items(t.kind, path, t.max_items, seed, _fits(tokenizer, max_tokens))
+            self.items[t.name] = items
+            self.folders[t.name] = write_items(items, data_dir / t.name)
+        self._configs = None
+
+    def texts(self) -> dict[str, list[str]]:
+        """Every task's item texts (for the train/eval overlap check)."""
+        out = {
+            name: [it["query"] + " " + it["choices"][it["gold"]] for it in items] for name, items in self.items.items()
+        }
+        out.update(self.bpb_chunks)
+        return out
+
+    def evaluate(self, model, tokenizer, tokenizer_dir: Path, seq_len: int, tag: str) -> dict[str, list[dict]]:
+        """Per task, per item scores: {"id", "score", and acc/logprob/margin or bpb}."""
+        import torch
+
+        from ablations.bpb import bits_per_byte
+        from ablations.lighteval_tasks import run_lighteval, task_configs
+
+        grad_was = torch.is_grad_enabled()  # lighteval turns autograd off globally (at import and per model)
+        try:
+            return self._evaluate(model, tokenizer, tokenizer_dir, seq_len, tag, run_lighteval, task_configs,
+                                  bits_per_byte)
+        finally:
+            torch.set_grad_enabled(grad_was)
+            model.train()
+
+    def _evaluate(self, model, tokenizer, tokenizer_dir, seq_len, tag, run_lighteval, task_configs, bits_per_byte):
+        results: dict[str, list[dict]] = {}
+        if self.folders:
+            if self._configs is None:
+                self._configs = task_configs(self.folders)
+            for name, rows in run_lighteval(model, tokenizer_dir, self._configs, self.batch_size, tag).items():
+                results[name] = [r | {"score": r["margin"]} for r in rows]
+        for name, chunks in self.bpb_chunks.items():
+            values = bits_per_byte(model, tokenizer, chunks, seq_len, self.batch_size)
+            results[name] = [{"id": str(i), "bpb": v, "score": -v} for i, v in enumerate(values)]
+        return results
+
+
+def _fits(tokenizer, max_tokens: int | None):
+    """Items whose longest choice fits the model's context (lighteval mis-scores truncated items)."""
+    if tokenizer is None or max_tokens is None:
+        return None
+
+    def fits(item: dict) -> bool:
+        longest = max(item["choices"], key=len)
+        return 1 + len(tokenizer(item["query"] + longest, add_special_tokens=False)["input_ids"]) <= max_tokens
+
+    return fits
+
+
+def _shared(shared_data: Path | None, rel: str, name: str) -> Path:
+    if shared_data is None:
+        raise FileNotFoundError(
+            f"evaluation task {name!r} has no path and the shared data folder is not set: set FINEBOOKS_SHARED_DATA "
+            f"or evaluation.tasks.<i>.path"
+        )
+    return shared_data / rel
+
+
+def _text_chunks(path: Path, size: int) -> list[str]:
+    files = sorted(path.rglob("*.txt")) if path.is_dir() else [path]
+    chunks = []
+    for f in files:
+        text = f.read_text(encoding="utf-8", errors="replace")
+        chunks += [text[i : i + size] for i in range(0, len(text) - size + 1, size)]
+    return chunks

@@ -1,0 +1,36 @@
+"""Evaluation documents taken out of the training pool by id, before any processing."""
+
+from __future__ import annotations
+
+import hashlib
+
+from ablations.config import HoldoutConfig
+from pipelines.config import DataConfig
+
+
+def holdout_documents(data: DataConfig, cfg: HoldoutConfig, seed: int) -> dict[str, str]:
+    """id -> text of the held-out documents: the ``documents`` ids of ``source`` with the smallest seeded hash.
+
+    Reads the whole source once (held-out sources are reference collections, small by design).
+    """
+    source = next((s for s in data.sources if s.name == cfg.source), None)
+    if source is None:
+        raise ValueError(f"evaluation.holdout.source {cfg.source!r} is not a data source name")
+    docs = {d.id: d.text for d in source.build(page_separator=data.page_separator).run()}
+
+    def rank(doc_id: str) -> str:
+        return hashlib.sha256(f"{seed}/{doc_id}".encode()).hexdigest()
+
+    chosen = sorted(docs, key=rank)[: cfg.documents]
+    if len(chosen) < cfg.documents:
+        raise ValueError(f"evaluation.holdout asks for {cfg.documents} documents; {cfg.source!r} has {len(docs)}")
+    return {i: docs[i] for i in sorted(chosen)}
+
+
+def chunks(texts: list[str], size: int) -> list[str]:
+    """Fixed-size character chunks of the held-out texts (whitespace-normalised), in order."""
+    out = []
+    for text in texts:
+        flat = " ".join(text.split())
+        out += [flat[i : i + size] for i in range(0, len(flat) - size + 1, size)]
+    return out

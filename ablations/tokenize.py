@@ -1,0 +1,48 @@
+"""Token shards of one processed variant, written by datatrove's DocumentTokenizer (read by every trainer)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ablations.stages import finish, finished, stage_folder, start
+
+
+def tokenize_stage(processed: Path, processed_key: str, tokenizer_dir: Path, seed: int, root: Path) -> Path:
+    """Tokenize ``processed/output`` into ``<stage>/tokens``; reused when the same data and tokenizer come again."""
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.readers import JsonlReader
+    from datatrove.pipeline.tokens import DocumentTokenizer
+
+    key = {"processed": processed_key, "tokenizer": tokenizer_dir.name, "seed": seed}
+    folder = stage_folder(root, "tokens", key)
+    if done := finished(folder):
+        return folder if done else folder
+    start(folder, key, fresh=True)
+    LocalPipelineExecutor(
+        pipeline=[
+            JsonlReader(str(processed / "output"), glob_pattern="*.jsonl*"),
+            DocumentTokenizer(
+                output_folder=str(folder / "tokens"),
+                tokenizer_name_or_path=str(tokenizer_dir / "tokenizer.json"),
+                eos_token=None,  # the tokenizer's post-processor starts every document with <|endoftext|>
+                save_filename="tokens",
+                shuffle_documents=True,
+                seed=seed,
+            ),
+        ],
+        tasks=1,
+        logging_dir=str(folder / "logs"),
+    ).run()
+    stats = json.loads((folder / "logs" / "stats.json").read_text())
+    tokens = next(
+        int(s["stats"]["tokens"]["total"] if isinstance(s["stats"]["tokens"], dict) else s["stats"]["tokens"])
+        for s in stats
+        if "tokens" in s["stats"]
+    )
+    finish(folder, {"stage": "tokens", "key": key, "tokens": tokens})
+    return folder
+
+
+def token_count(folder: Path) -> int:
+    return int(finished(folder)["tokens"])

@@ -1,0 +1,186 @@
+"""The ``hf`` trainer: a small Llama-style transformers model trained by a plain torch loop with accelerate.
+
+The whole loop reads top to bottom: data (datatrove token shards, a seeded order per epoch), model (seeded init),
+AdamW, warmup + cosine schedule, evenly spaced checkpoints that are evaluated, and resume from the last one.
+Every variant trains on the same token budget: a variant with fewer tokens repeats its data (``epochs`` > 1).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ablations.config import ModelConfig, TrainingConfig
+
+
+def build_model(cfg: ModelConfig, vocab_size: int, seed: int):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=cfg.hidden_size,
+        intermediate_size=cfg.intermediate_size,
+        num_hidden_layers=cfg.num_layers,
+        num_attention_heads=cfg.num_heads,
+        num_key_value_heads=cfg.num_heads,
+        max_position_embeddings=cfg.max_seq_len,
+        tie_word_embeddings=True,
+        bos_token_id=0,
+        eos_token_id=1,
+        pad_token_id=0,
+    )
+    return LlamaForCausalLM(config)
+
+
+class TokenSequences:
+    """Fixed-length training sequences over datatrove .ds shards, in a seeded order that changes every epoch."""
+
+    def __init__(self, folder: Path, seq_len: int, seed: int):
+        from datatrove.utils.dataset import DatatroveFolderDataset
+
+        self.ds = DatatroveFolderDataset(str(folder), seq_len=seq_len, filename_pattern="*.ds", token_size=2)
+        self.n = len(self.ds)
+        if self.n == 0:
+            raise ValueError(f"no full training sequence of {seq_len} tokens in {folder}")
+        self.seed = seed
+        self._epoch, self._order = -1, None
+
+    def batch(self, step: int, batch_size: int) -> torch.Tensor:
+        rows = []
+        for k in range(step * batch_size, (step + 1) * batch_size):
+            epoch, pos = divmod(k, self.n)
+            if epoch != self._epoch:
+                self._epoch, self._order = epoch, np.random.default_rng([self.seed, epoch]).permutation(self.n)
+            rows.append(self.ds[int(self._order[pos])]["input_ids"])
+        return torch.stack(rows).long()
+
+
+def lr_at(step: int, total: int, cfg: TrainingConfig) -> float:
+    """Linear warmup, then cosine decay to ``min_lr_ratio`` of the peak."""
+    if step < cfg.warmup_steps:
+        return cfg.learning_rate * (step + 1) / cfg.warmup_steps
+    progress = (step - cfg.warmup_steps) / max(1, total - cfg.warmup_steps)
+    floor = cfg.min_lr_ratio
+    return cfg.learning_rate * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def checkpoint_steps(total: int, n: int) -> list[int]:
+    return sorted({max(1, round(total * (i + 1) / n)) for i in range(n)})
+
+
+def train(
+    tokens: Path,
+    vocab_size: int,
+    model_cfg: ModelConfig,
+    cfg: TrainingConfig,
+    seed: int,
+    folder: Path,
+    on_checkpoint: Callable[[object, int, int], dict],
+    log: Callable[[dict, int], None] | None = None,
+    progress: bool = True,
+) -> dict:
+    """Train one (variant, seed) run into ``folder``; call ``on_checkpoint(model, step, tokens_seen)`` at each
+    checkpoint (its result is stored); resume from the last checkpoint if the run was killed."""
+    from accelerate import Accelerator
+    from tqdm import tqdm
+
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    accelerator = Accelerator(cpu=cfg.device == "cpu")
+    data = TokenSequences(tokens, model_cfg.max_seq_len, seed)
+    tokens_per_step = cfg.batch_size * model_cfg.max_seq_len
+    total = max(1, math.ceil(cfg.token_budget / tokens_per_step))
+    ckpts = checkpoint_steps(total, cfg.checkpoints)
+
+    model = build_model(model_cfg, vocab_size, seed)
+    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.learning_rate,
+        betas=(0.9, 0.95),
+    )
+    model, opt = accelerator.prepare(model, opt)
+
+    ckpt_dir = folder / "checkpoint"
+    evals_path = folder / "evals.jsonl"
+    step = 0
+    if (ckpt_dir / "state.pt").exists():
+        state = torch.load(ckpt_dir / "state.pt", map_location="cpu", weights_only=False)
+        accelerator.unwrap_model(model).load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["rng"])
+        step = state["step"]
+    done_evals = _read_jsonl(evals_path)
+    done_evals = [e for e in done_evals if e["step"] <= step]  # evaluations after the last checkpoint are redone
+    _write_jsonl(evals_path, done_evals)
+
+    model.train()
+    bar = tqdm(total=total, initial=step, desc=f"train {folder.name}", unit="step", disable=not progress)
+    t0, tokens_timed = time.perf_counter(), 0
+    while step < total:
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, total, cfg)
+        batch = data.batch(step, cfg.batch_size).to(accelerator.device)
+        with torch.enable_grad():  # evaluation code (lighteval) may have switched autograd off globally
+            logits = model(input_ids=batch[:, :-1]).logits
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), batch[:, 1:].reshape(-1))
+            accelerator.backward(loss)
+        accelerator.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        step += 1
+        tokens_timed += tokens_per_step
+        bar.update()
+        if log:
+            log({"train/loss": loss.item(), "train/lr": opt.param_groups[0]["lr"]}, step)
+        if step in ckpts:
+            elapsed = time.perf_counter() - t0
+            record = {
+                "step": step,
+                "tokens": step * tokens_per_step,
+                "loss": loss.item(),
+                "tokens_per_second": tokens_timed / elapsed if elapsed else None,
+            }
+            record["tasks"] = on_checkpoint(accelerator.unwrap_model(model), step, step * tokens_per_step)
+            _save_state(ckpt_dir, accelerator.unwrap_model(model), opt, step)
+            _append_jsonl(evals_path, record)
+            t0, tokens_timed = time.perf_counter(), 0
+    bar.close()
+    return {
+        "steps": total,
+        "tokens": total * tokens_per_step,
+        "sequences_available": data.n,
+        "epochs": total * cfg.batch_size / data.n,
+        "evals": _read_jsonl(evals_path),
+    }
+
+
+def _save_state(folder: Path, model, opt, step: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / "state.pt.tmp"
+    torch.save(
+        {"model": model.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(), "step": step}, tmp
+    )
+    tmp.replace(folder / "state.pt")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def _append_jsonl(path: Path, row: dict) -> None:
+    with open(path, "a") as f:
+        f.write(json.dumps(row) + "\n")
