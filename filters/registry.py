@@ -16,6 +16,7 @@ from typing import Any
 BLOCKS: dict[str, str] = {
     # ours
     "book_length": "filters.book_length:BookLengthFilter",
+    "exclude_ids": "filters.exclude_ids:ExcludeIdsFilter",
     # datatrove's stock blocks, available by name (calibrate their parameters for books in the config)
     "gopher_quality": "datatrove.pipeline.filters.gopher_quality_filter:GopherQualityFilter",
     "gopher_repetition": "datatrove.pipeline.filters.gopher_repetition_filter:GopherRepetitionFilter",
