@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, Strict
+from pipelines.dedup.config import DedupSpec
 
 
 class ExperimentConfig(Strict):
@@ -97,7 +98,9 @@ class RecipeConfig(Strict):
     data: DataConfig
     clean: list[BlockSpec] = Field(default_factory=list, description="text-rewriting blocks, in order")
     filter: list[BlockSpec] = Field(default_factory=list, description="blocks that drop books or pages")
-    dedup: list[BlockSpec] = Field(default_factory=list)
+    dedup: list[DedupSpec] = Field(
+        default_factory=list, description="dedup stages (minhash, exact, repeated_paragraphs), run in order"
+    )
     tokenizer: TokenizerConfig = TokenizerConfig()
     model: ModelConfig = ModelConfig()
     training: TrainingConfig = TrainingConfig()
@@ -108,12 +111,12 @@ class RecipeConfig(Strict):
 
     @model_validator(mode="after")
     def _unique_block_ids(self) -> RecipeConfig:
-        ids = [b.id for b in self.blocks()]
+        ids = [b.id for b in self.blocks()] + [d.id for d in self.dedup]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
             raise ValueError(f"block ids must be unique (set `id:` on repeated blocks); repeated: {dup}")
         return self
 
     def blocks(self) -> list[BlockSpec]:
-        """The processing blocks in pipeline order."""
-        return [*self.clean, *self.filter, *self.dedup]
+        """The process-stage blocks (clean, then filter) in pipeline order; the dedup stages run after them."""
+        return [*self.clean, *self.filter]

@@ -61,8 +61,9 @@ class Evaluator:
 
         grad_was = torch.is_grad_enabled()  # lighteval turns autograd off globally (at import and per model)
         try:
-            return self._evaluate(model, tokenizer, tokenizer_dir, seq_len, tag, run_lighteval, task_configs,
-                                  bits_per_byte)
+            return self._evaluate(
+                model, tokenizer, tokenizer_dir, seq_len, tag, run_lighteval, task_configs, bits_per_byte
+            )
         finally:
             torch.set_grad_enabled(grad_was)
             model.train()
@@ -86,8 +87,8 @@ def _fits(tokenizer, max_tokens: int | None):
         return None
 
     def fits(item: dict) -> bool:
-        longest = max(item["choices"], key=len)
-        return 1 + len(tokenizer(item["query"] + longest, add_special_tokens=False)["input_ids"]) <= max_tokens
+        n = max(len(tokenizer(item["query"] + c, add_special_tokens=False)["input_ids"]) for c in item["choices"])
+        return 1 + n <= max_tokens
 
     return fits
 

@@ -84,9 +84,16 @@ def _ablate(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, process, hol
     from transformers import PreTrainedTokenizerFast
 
     tokenizer = PreTrainedTokenizerFast.from_pretrained(str(tok_dir))
-    evaluator = Evaluator(cfg.evaluation.tasks, run_dir / "eval_data", _shared_data(repo),
-                          chunks(list(holdout.values()), size), cfg.experiment.seed, cfg.evaluation.batch_size,
-                          tokenizer, cfg.model.max_seq_len)
+    evaluator = Evaluator(
+        cfg.evaluation.tasks,
+        run_dir / "eval_data",
+        _shared_data(repo),
+        chunks(list(holdout.values()), size),
+        cfg.experiment.seed,
+        cfg.evaluation.batch_size,
+        tokenizer,
+        cfg.model.max_seq_len,
+    )
     ablation = Ablation(cfg, run_dir, process, evaluator, tok_dir)
     final = ablation.run()
     if not ablation.decisions:  # no candidates: train the baseline alone

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from ablations.config import RecipeConfig
 from pipelines.config import SOURCE_FORMATS
+from pipelines.dedup.config import DEDUP_KINDS
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -104,7 +105,11 @@ def _error_lines(e: ValidationError, source: str, lines: dict[tuple, int], overr
     for err in e.errors():
         # a discriminated union adds the tag to the path; a block error names its own parameter
         raw = err["loc"]
-        loc = tuple(p for i, p in enumerate(raw) if not (i and isinstance(raw[i - 1], int) and p in SOURCE_FORMATS))
+        loc = tuple(
+            p
+            for i, p in enumerate(raw)
+            if not (i and isinstance(raw[i - 1], int) and p in SOURCE_FORMATS + DEDUP_KINDS)
+        )
         cause = (err.get("ctx") or {}).get("error")
         if isinstance(cause, BlockError) and cause.key:
             loc = loc + ("params", cause.key)

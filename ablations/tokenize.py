@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ablations.stages import finish, finished, stage_folder, start
+from pipelines.fingerprint import stable_hash
 
 
 def tokenize_stage(processed: Path, processed_key: str, tokenizer_dir: Path, seed: int, root: Path) -> Path:
@@ -14,10 +15,12 @@ def tokenize_stage(processed: Path, processed_key: str, tokenizer_dir: Path, see
     from datatrove.pipeline.readers import JsonlReader
     from datatrove.pipeline.tokens import DocumentTokenizer
 
-    key = {"processed": processed_key, "tokenizer": tokenizer_dir.name, "seed": seed}
+    # documents are shuffled with a seed of the experiment and the data: two variants never share an order by accident
+    shuffle_seed = int(stable_hash([seed, processed_key], 8), 16)
+    key = {"processed": processed_key, "tokenizer": tokenizer_dir.name, "seed": seed, "shuffle_seed": shuffle_seed}
     folder = stage_folder(root, "tokens", key)
-    if done := finished(folder):
-        return folder if done else folder
+    if finished(folder):
+        return folder
     start(folder, key, fresh=True)
     LocalPipelineExecutor(
         pipeline=[
@@ -28,7 +31,7 @@ def tokenize_stage(processed: Path, processed_key: str, tokenizer_dir: Path, see
                 eos_token=None,  # the tokenizer's post-processor starts every document with <|endoftext|>
                 save_filename="tokens",
                 shuffle_documents=True,
-                seed=seed,
+                seed=shuffle_seed,
             ),
         ],
         tasks=1,

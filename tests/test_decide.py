@@ -1,0 +1,59 @@
+"""The decision statistics on synthetic per-item scores with known answers."""
+
+import numpy as np
+
+from ablations.decide import decide, signal_checks
+
+
+def runs(seeds: int, items: int, shift: float, seed_sd: float, item_sd: float, rng) -> list[dict]:
+    """Per seed, task -> item rows; items have fixed difficulties shared by all runs (as real items do)."""
+    difficulty = np.random.default_rng(123).normal(0, item_sd, items)
+    out = []
+    for _ in range(seeds):
+        seed_effect = rng.normal(0, seed_sd)
+        noise = rng.normal(0, 0.1 * item_sd, items)
+        scores = difficulty + shift + seed_effect + noise
+        out.append({"t": [{"id": str(i), "score": float(s)} for i, s in enumerate(scores)]})
+    return out
+
+
+def test_identical_runs_are_inconclusive_with_zero_delta():
+    rng = np.random.default_rng(0)
+    base = runs(3, 200, 0.0, 0.05, 1.0, rng)
+    v = decide(base, base, {"t": 1.0})
+    assert v.verdict == "inconclusive" and v.delta == 0 and v.low <= 0 <= v.high
+
+
+def test_clear_gain_is_kept_and_clear_loss_dropped():
+    rng = np.random.default_rng(1)
+    base = runs(3, 300, 0.0, 0.02, 1.0, rng)
+    assert decide(base, runs(3, 300, 0.5, 0.02, 1.0, rng), {"t": 1.0}).verdict == "keep"
+    assert decide(base, runs(3, 300, -0.5, 0.02, 1.0, rng), {"t": 1.0}).verdict == "drop"
+
+
+def test_seed_noise_larger_than_the_gain_is_inconclusive_and_mde_says_why():
+    rng = np.random.default_rng(2)
+    base = runs(3, 300, 0.0, 0.3, 1.0, rng)
+    v = decide(base, runs(3, 300, 0.05, 0.3, 1.0, rng), {"t": 1.0})
+    assert v.verdict == "inconclusive"
+    assert v.mde > abs(v.delta) and v.seeds_for_observed is None or v.seeds_for_observed > 3
+
+
+def test_false_verdict_rate_under_the_null_is_about_five_percent():
+    """Two variants with no true difference: keep/drop verdicts at the nominal 5% rate. With 600 trials the
+    binomial standard error of a 5% rate is 0.9%, so the bound allows two standard errors of sampling noise."""
+    rng = np.random.default_rng(3)
+    verdicts = []
+    for k in range(600):
+        base, var = runs(3, 50, 0.0, 0.2, 1.0, rng), runs(3, 50, 0.0, 0.2, 1.0, rng)
+        verdicts.append(decide(base, var, {"t": 1.0}, samples=200, seed=k).verdict)
+    rate = sum(v != "inconclusive" for v in verdicts) / len(verdicts)
+    assert rate <= 0.05 + 2 * 0.009, rate
+
+
+def test_signal_checks():
+    curves = [[(1, 0.1), (2, 0.2), (3, 0.3)], [(1, 0.12), (2, 0.21), (3, 0.33)]]
+    chk = signal_checks(curves, [0.7, 0.72], chance=0.5)
+    assert chk["monotonicity"] == 1.0 and chk["above_chance"] is True and chk["snr"] > 10
+    flat = signal_checks([[(1, 0.3), (2, 0.1), (3, 0.2)]] * 2, [0.5, 0.5], chance=0.5)
+    assert flat["above_chance"] is False
