@@ -42,7 +42,8 @@ def pieces(text: str, piece_words: int) -> list[str]:
     words = text.split()
     out = [" ".join(words[i : i + piece_words]) for i in range(0, len(words), piece_words)]
     if len(out) > 1 and len(out[-1].split()) < piece_words // 2:
-        out[-2] += " " + out.pop()  # a short tail joins the piece before it
+        tail = out.pop()  # a short tail joins the piece before it
+        out[-1] += " " + tail
     return out
 
 

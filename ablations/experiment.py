@@ -10,7 +10,7 @@ from typing import Any
 from ablations.config import RecipeConfig
 from ablations.loader import dump_recipe
 from ablations.runinfo import environment
-from pipelines.config import BlockSpec
+from pipelines.config import BlockSpec, DataConfig
 
 
 def run_dir_of(cfg: RecipeConfig) -> Path:
@@ -29,13 +29,12 @@ def _shared_data(repo: Path) -> Path | None:
     return path if path.is_dir() else None
 
 
-def run_experiment(cfg: RecipeConfig, stop_after: str, repo: Path) -> tuple[Path, dict[str, Any]]:
-    """Run the stages up to ``stop_after``; return the run folder and the summary (also in summary.json)."""
+def setup_run(cfg: RecipeConfig, repo: Path):
+    """Run folder with its record, the held-out evaluation documents, and the process function of this run."""
     from pipelines.process import run_process
 
     run_dir = run_dir_of(cfg)
     write_run_record(cfg, run_dir, repo)
-    stages = run_dir / "stages"
     holdout: dict[str, str] = {}
     if cfg.evaluation.holdout:
         from ablations.holdout import holdout_documents
@@ -43,11 +42,17 @@ def run_experiment(cfg: RecipeConfig, stop_after: str, repo: Path) -> tuple[Path
         holdout = holdout_documents(cfg.data, cfg.evaluation.holdout, cfg.experiment.seed)
         (run_dir / "holdout_ids.json").write_text(json.dumps(sorted(holdout), indent=1))
 
-    def process(blocks: list[BlockSpec]):
+    def process(blocks: list[BlockSpec], data: DataConfig | None = None):
         if holdout:  # evaluation documents leave the training pool before any other block sees them
             blocks = [BlockSpec(block="exclude_ids", id="eval_holdout", params={"ids": sorted(holdout)}), *blocks]
-        return run_process(cfg.data, blocks, cfg.executor, stages)
+        return run_process(data or cfg.data, blocks, cfg.executor, run_dir / "stages")
 
+    return run_dir, holdout, process
+
+
+def run_experiment(cfg: RecipeConfig, stop_after: str, repo: Path) -> tuple[Path, dict[str, Any]]:
+    """Run the stages up to ``stop_after``; return the run folder and the summary (also in summary.json)."""
+    run_dir, holdout, process = setup_run(cfg, repo)
     result = process(cfg.blocks())
     summary: dict[str, Any] = {
         "experiment": cfg.experiment.name,
@@ -64,26 +69,19 @@ def run_experiment(cfg: RecipeConfig, stop_after: str, repo: Path) -> tuple[Path
     return run_dir, summary
 
 
-def _ablate(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, process, holdout, stop_after) -> dict[str, Any]:
+def make_ablation(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, process, holdout: dict[str, str]):
+    """The tokenizer (trained on the baseline data), the evaluator and the loop object of an experiment."""
+    from transformers import PreTrainedTokenizerFast
+
     from ablations.evaluate import Evaluator
     from ablations.holdout import chunks
     from ablations.loop import Ablation
-    from ablations.overlap import overlap
-    from ablations.report import write_report
-    from ablations.tokenize import tokenize_stage
     from ablations.tokenizer import tokenizer_stage
 
-    stages = run_dir / "stages"
-    tok_dir = tokenizer_stage(cfg.tokenizer, baseline.folder / "output", baseline.folder.name, stages)
-    if stop_after == "tokenize":
-        tokens = tokenize_stage(baseline.folder, baseline.folder.name, tok_dir, cfg.experiment.seed, stages)
-        return {"tokenizer": str(tok_dir), "tokens": str(tokens)}
+    tok_dir = tokenizer_stage(cfg.tokenizer, baseline.folder / "output", baseline.folder.name, run_dir / "stages")
     if not cfg.evaluation.tasks:
         raise ValueError("evaluation.tasks is empty: the ablation stage needs at least one task")
     size = cfg.evaluation.holdout.chunk_chars if cfg.evaluation.holdout else 1000
-    from transformers import PreTrainedTokenizerFast
-
-    tokenizer = PreTrainedTokenizerFast.from_pretrained(str(tok_dir))
     evaluator = Evaluator(
         cfg.evaluation.tasks,
         run_dir / "eval_data",
@@ -91,21 +89,35 @@ def _ablate(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, process, hol
         chunks(list(holdout.values()), size),
         cfg.experiment.seed,
         cfg.evaluation.batch_size,
-        tokenizer,
+        PreTrainedTokenizerFast.from_pretrained(str(tok_dir)),
         cfg.model.max_seq_len,
     )
-    ablation = Ablation(cfg, run_dir, process, evaluator, tok_dir)
+    return Ablation(cfg, run_dir, process, evaluator, tok_dir)
+
+
+def _ablate(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, process, holdout, stop_after) -> dict[str, Any]:
+    from ablations.overlap import overlap
+    from ablations.report import write_report
+    from ablations.tokenize import tokenize_stage
+    from ablations.tokenizer import tokenizer_stage
+
+    if stop_after == "tokenize":
+        tok_dir = tokenizer_stage(cfg.tokenizer, baseline.folder / "output", baseline.folder.name, run_dir / "stages")
+        tokens = tokenize_stage(
+            baseline.folder, baseline.folder.name, tok_dir, cfg.experiment.seed, run_dir / "stages"
+        )
+        return {"tokenizer": str(tok_dir), "tokens": str(tokens)}
+    ablation = make_ablation(cfg, run_dir, repo, baseline, process, holdout)
     final = ablation.run()
     if not ablation.decisions:  # no candidates: train the baseline alone
         ablation.final_results(final, [cfg.experiment.seed + i for i in range(cfg.ablation.seeds)])
-    texts = evaluator.texts()
-    contamination = {
-        v.name: overlap(v.process / "output", texts, cfg.evaluation.overlap_ngram) for v in ablation.variants
-    }
+    texts = ablation.evaluator.texts()
+    n = cfg.evaluation.overlap_ngram
+    contamination = {v.name: overlap(v.process / "output", texts, n) for v in ablation.variants}
     report = write_report(cfg, run_dir, ablation.variants, ablation.decisions, final, contamination)
     (run_dir / "decisions.json").write_text(json.dumps(ablation.decisions, indent=2))
     return {
-        "tokenizer": str(tok_dir),
+        "tokenizer": str(ablation.tokenizer_dir),
         "decisions": [
             {k: d[k] for k in ("candidate", "verdict", "delta", "low", "high", "seeds", "mde")}
             for d in ablation.decisions

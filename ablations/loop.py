@@ -19,7 +19,7 @@ from ablations.evaluate import Evaluator
 from ablations.stages import finish, finished, stage_folder, start
 from ablations.tokenize import token_count, tokenize_stage
 from ablations.tracking import RunLogger
-from pipelines.config import BlockSpec
+from pipelines.config import BlockSpec, DataConfig
 
 
 @dataclass
@@ -31,6 +31,7 @@ class Variant:
     summary: dict = field(default_factory=dict)
     tokens: Path | None = None
     runs: dict[int, dict] = field(default_factory=dict)  # seed -> train record
+    data: DataConfig | None = None  # other input data than the recipe's (comparisons of whole datasets)
 
     def blocks(self) -> list[BlockSpec]:
         return [*self.clean, *self.filter]
@@ -40,7 +41,7 @@ def with_candidate(v: Variant, c: CandidateSpec) -> Variant:
     block = BlockSpec(**c.model_dump(exclude={"section"}))
     clean = [*v.clean, block] if c.section == "clean" else list(v.clean)
     filt = [*v.filter, block] if c.section == "filter" else list(v.filter)
-    return Variant(f"{v.name}+{block.id}", clean, filt)
+    return Variant(f"{v.name}+{block.id}", clean, filt, data=v.data)
 
 
 class Ablation:
@@ -57,7 +58,7 @@ class Ablation:
     ):
         self.cfg = cfg
         self.stages = run_dir / "stages"
-        self.process_fn = process_fn  # (blocks) -> StageResult
+        self.process_fn = process_fn  # (blocks, data or None) -> StageResult
         self.evaluator = evaluator
         self.tokenizer_dir = tokenizer_dir
         self.progress = progress
@@ -69,7 +70,7 @@ class Ablation:
 
     # --- stages of one variant -------------------------------------------------------------------------------
     def prepare(self, v: Variant) -> Variant:
-        result = self.process_fn(v.blocks())
+        result = self.process_fn(v.blocks(), v.data)
         v.process, v.summary = result.folder, result.summary
         v.tokens = tokenize_stage(v.process, v.process.name, self.tokenizer_dir, self.cfg.experiment.seed, self.stages)
         self.variants.append(v)
