@@ -25,7 +25,21 @@ BLOCKS: dict[str, str] = {
     "regex": "datatrove.pipeline.filters.regex_filter:RegexFilter",
     "sampler": "datatrove.pipeline.filters.sampler_filter:SamplerFilter",
     # --- clean-up blocks (text-rewriting) ---
+    "gutenberg_boilerplate": "filters.cleanup.gutenberg:GutenbergBoilerplate",
+    "unicode_fix": "filters.cleanup.unicode_fix:UnicodeFix",
+    "historic_normalize": "filters.cleanup.historic_normalize:HistoricNormalize",
+    "page_furniture": "filters.cleanup.page_furniture:PageFurniture",
+    "dehyphenate": "filters.cleanup.dehyphenate:Dehyphenate",
+    "unwrap_lines": "filters.cleanup.unwrap_lines:UnwrapLines",
+    "remove_page_separators": "filters.cleanup.page_separators:RemovePageSeparators",
     # --- OCR-quality signals and filters ---
+    "dict_ratio": "filters.signals.dict_ratio:DictRatioSignal",
+    "garbage_ratio": "filters.signals.garbage_ratio:GarbageRatioSignal",
+    "word_confidence": "filters.signals.word_confidence:WordConfidenceSignal",
+    "kenlm_perplexity": "filters.signals.kenlm_perplexity:KenlmPerplexitySignal",
+    "fasttext_quality": "filters.signals.fasttext_quality:FasttextQualitySignal",
+    "lang_consistency": "filters.signals.lang_consistency:LangConsistencySignal",
+    "ocr_quality_filter": "filters.ocr_quality_filter:OcrQualityFilter",
     # --- dedup blocks ---
 }
 

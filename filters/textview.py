@@ -45,6 +45,11 @@ class TextView:
     def page_words(self) -> list[list[str]]:
         return [p.split() for p in self.pages]
 
+    @cached_property
+    def page_lines(self) -> list[list[str]]:
+        """Lines of every page (split at ``\\n``), for blocks that work on page layout."""
+        return [p.split("\n") for p in self.pages]
+
 
 _CACHE: OrderedDict[int, TextView] = OrderedDict()
 _CACHE_SIZE = 16

@@ -162,10 +162,25 @@ class HocrSource(LocalSource):
         )
 
 
+class IcdarSource(LocalSource):
+    """ICDAR2017 post-OCR files: raw OCR or its gold transcription, with the true CER in metadata."""
+
+    format: Literal["icdar2017"] = "icdar2017"
+    side: Literal["ocr", "gold"] = "ocr"
+
+    def build(self, **extra):
+        from pipelines.readers.icdar import IcdarBookReader
+
+        return IcdarBookReader(
+            self.path, side=self.side, glob_pattern=self.glob_pattern or "**/*.txt", **self.reader_kwargs(), **extra
+        )
+
+
 Source = Annotated[
-    TextSource | JsonlSource | ParquetSource | HubSource | AltoSource | HocrSource, Field(discriminator="format")
+    TextSource | JsonlSource | ParquetSource | HubSource | AltoSource | HocrSource | IcdarSource,
+    Field(discriminator="format"),
 ]
-SOURCE_FORMATS = ("text", "jsonl", "parquet", "hub", "alto", "hocr")
+SOURCE_FORMATS = ("text", "jsonl", "parquet", "hub", "alto", "hocr", "icdar2017")
 
 
 class DataConfig(Strict):

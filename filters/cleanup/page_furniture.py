@@ -1,0 +1,260 @@
+"""Remove page furniture found by repetition and position across the pages of a book.
+
+Running heads and feet, page numbers, printed signatures, catchwords, digitisation notices and stamps repeat
+from page to page at the top or bottom of the page; body text does not. So a line at a page edge is furniture
+when pages nearby carry a line of the same shape at the same edge: lines are compared by a key that drops page
+numbers, case, spaces and punctuation (``THE HISTORY OF 37`` and ``38 THE HISTORY OF`` have one key) and keys
+match when equal or similar enough (OCR errors).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from datatrove.data import Document
+from rapidfuzz import process
+from rapidfuzz.fuzz import ratio
+
+from filters.cleanup.base import PageRewriter
+from filters.textview import TextView
+
+# a token that is a page number: arabic digits (OCR may read 1 as l or I, 0 as o or O, 5 as S) or a roman numeral
+_NUMBER_CHARS = set("0123456789lIoOS|!")
+_ROMAN = re.compile(r"(?=[ivxlcdm]+$)m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})j?$")
+_DECORATION = "()[]{}<>.,;:*'\"‘’“”-–—_~·•|/\\"
+_NON_LETTERS = re.compile(r"[\W\d_]+")
+# a printed signature mark: B, B2, Bb2, B 2, A iij, *2
+_SIGNATURE = re.compile(r"^(?:([A-Z])\1?[a-z]?\s*(?:\d{1,2}|[ivxj]{1,5})?|\*{1,3}\s*\d{0,2})$")
+
+NOTICES = (
+    "digitized by",
+    "digitised by",
+    "generated on",
+    "generated at",
+    "public domain, google-digitized",
+    "public domain in the united states, google-digitized",
+    "http://www.hathitrust.org",
+    "https://www.hathitrust.org",
+    "http://hdl.handle.net",
+    "https://hdl.handle.net",
+    "original from",
+    "http://www.archive.org",
+    "https://archive.org",
+    "www.archive.org/details",
+)
+
+
+def _number(token: str) -> bool:
+    t = token.strip(_DECORATION)
+    if not t:
+        return False
+    if t.isdigit():
+        return True
+    if any(c.isdigit() for c in t) and all(c in _NUMBER_CHARS for c in t.replace("-", "").replace(".", "")):
+        return True
+    # roman page numbers: lower case (front matter) or two letters or more (a lone capital I, L, D is a word)
+    return (t.islower() or len(t) > 1) and len(t) <= 7 and _ROMAN.match(t.lower()) is not None
+
+
+def line_key(line: str, max_words: int, min_key_chars: int) -> tuple[str, str] | None:
+    """(kind, key) of a candidate line: ("number", "#"), ("signature", "$"), ("text", letters) or None."""
+    tokens = line.split()
+    if not tokens or len(tokens) > max_words:
+        return None
+    if _SIGNATURE.match(" ".join(tokens)):
+        return "signature", "$"
+    lo, hi = 0, len(tokens)
+    while lo < hi and (_number(tokens[lo]) or not tokens[lo].strip(_DECORATION)):
+        lo += 1
+    while hi > lo and (_number(tokens[hi - 1]) or not tokens[hi - 1].strip(_DECORATION)):
+        hi -= 1
+    if lo == hi:
+        return ("number", "#") if any(_number(t) for t in tokens) else None
+    key = _NON_LETTERS.sub("", " ".join(tokens[lo:hi]).lower())
+    return ("text", key) if len(key) >= min_key_chars else None
+
+
+def extract(choices: list[str], key: str, cutoff: float) -> list[int]:
+    """Indices of the ``choices`` at least ``cutoff`` (0..100) similar to ``key`` (rapidfuzz ratio)."""
+    if not choices:
+        return []
+    return [j for _, _, j in process.extract(key, choices, scorer=ratio, score_cutoff=cutoff, limit=None)]
+
+
+def _first_word(line: str) -> str:
+    return "".join(c for c in line.split()[0].lower() if c.isalpha()) if line.strip() else ""
+
+
+class PageFurniture(PageRewriter):
+    """Delete running heads/feet, page numbers, signatures, catchwords, notices and repeated stamps.
+
+    For every page the first and last ``edge_lines`` non-blank lines are candidates. A candidate is furniture
+    when at least ``min_repeats`` other pages within ``window`` pages carry a candidate at the same edge with the
+    same kind (page number, signature mark, text) and, for text, a key equal to it or ``similarity``-similar
+    (rapidfuzz ratio, 0..1). Lines of more than ``max_words`` words are never candidates. Then, with
+    ``catchwords``, a page's last line that is one word (after a signature mark, if any) equal to the first word
+    of the next page goes. Anywhere on a page, a line starting with one of ``notices`` (``Digitized by``,
+    HathiTrust and Internet Archive stamps; at most ``max_words`` words) goes, and so does a line of at least 10
+    characters repeated verbatim on ``repeated_line_fraction`` of the pages (a library stamp). Books of fewer
+    than ``min_pages`` pages are left alone (nothing can repeat).
+
+    Stats: ``lines_removed`` and one counter per kind: ``running_heads``, ``page_numbers``, ``signatures``,
+    ``catchwords``, ``notices``, ``repeated_lines``.
+    """
+
+    name = "🗂️ page furniture"
+
+    def __init__(
+        self,
+        edge_lines: int = 2,
+        window: int = 6,
+        min_repeats: int = 2,
+        similarity: float = 0.8,
+        max_words: int = 12,
+        min_key_chars: int = 4,
+        min_pages: int = 3,
+        catchwords: bool = True,
+        notices: tuple[str, ...] = NOTICES,
+        repeated_line_fraction: float = 0.5,
+    ):
+        super().__init__()
+        self.edge_lines = edge_lines
+        self.window = window
+        self.min_repeats = min_repeats
+        self.similarity = similarity
+        self.max_words = max_words
+        self.min_key_chars = min_key_chars
+        self.min_pages = min_pages
+        self.catchwords = catchwords
+        self.notices = tuple(" ".join(n.lower().split()) for n in notices)
+        self.repeated_line_fraction = repeated_line_fraction
+
+    def candidates(self, lines: list[str]) -> list[tuple[str, str, str, int]]:
+        """(edge, kind, key, line index) of the first and last ``edge_lines`` lines of a page that have a key.
+
+        Lines without a key (blank, OCR specks such as ``I`` or ``.__—``) are passed over, so a running head
+        under a speck of noise is still a page's first line.
+        """
+        out: list[tuple[str, str, str, int]] = []
+        seen: set[int] = set()
+        for edge, order in (("top", range(len(lines))), ("bottom", range(len(lines) - 1, -1, -1))):
+            n = 0
+            for i in order:
+                if n == self.edge_lines:
+                    break
+                if not lines[i].strip():
+                    continue
+                k = line_key(lines[i], self.max_words, self.min_key_chars)
+                if k is None:
+                    continue
+                n += 1
+                if i not in seen and (k[0] != "signature" or edge == "bottom"):
+                    seen.add(i)
+                    out.append((edge, k[0], k[1], i))
+        return out
+
+    def find(self, page_lines: list[list[str]], pages: list[str]) -> dict[int, dict[int, str]]:
+        """{page: {line index: kind}} of the furniture lines of a book."""
+        n = len(page_lines)
+        cands = [self.candidates(lines) for lines in page_lines]
+        index: list[dict[tuple[str, str], set[str]]] = []
+        for cs in cands:
+            keys: dict[tuple[str, str], set[str]] = {}
+            for edge, kind, key, _ in cs:
+                keys.setdefault((edge, kind), set()).add(key)
+            index.append(keys)
+        cutoff = 100 * self.similarity
+        found: dict[int, dict[int, str]] = {}
+        kinds = {"text": "running_heads", "number": "page_numbers", "signature": "signatures"}
+        for p in range(n):
+            window = [q for q in range(max(0, p - self.window), min(n, p + self.window + 1)) if q != p]
+            for edge, kind, key, i in cands[p]:
+                near = [q for q in window if key in index[q].get((edge, kind), ())]
+                if len(near) < self.min_repeats and kind == "text":
+                    # OCR noise: one C call scores the key against every text key of the window at this edge
+                    choices = [(o, q) for q in window if q not in near for o in index[q].get((edge, kind), ())]
+                    hits = extract([o for o, _ in choices], key, cutoff)
+                    near += list({choices[j][1] for j in hits})
+                if len(near) >= self.min_repeats:
+                    found.setdefault(p, {})[i] = kinds[kind]
+        self._misplaced_heads(page_lines, pages, cands, found)
+        # lines repeated verbatim on many pages (stamps), and digitisation notices, anywhere on the page
+        min_pages = max(self.min_repeats + 1, self.repeated_line_fraction * n)
+        counts = Counter(line for lines in page_lines for line in lines)
+        stamps = {s for s, k in counts.items() if k >= min_pages and len(s.strip()) >= 10}
+        for p, lines in enumerate(page_lines):
+            gone = found.get(p, {})
+            if stamps:
+                for i, line in enumerate(lines):
+                    if line in stamps and i not in gone:
+                        found.setdefault(p, {})[i] = "repeated_lines"
+            if self.notices and self._has_notice(pages[p]):
+                for i, line in enumerate(lines):
+                    s = " ".join(line.lower().split())
+                    if s.startswith(self.notices) and len(s.split()) <= self.max_words and i not in gone:
+                        found.setdefault(p, {})[i] = "notices"
+        if self.catchwords:
+            self._catchwords(page_lines, found)
+        return found
+
+    def _has_notice(self, page: str) -> bool:
+        low = page.lower()
+        return any(n in low for n in self.notices)
+
+    def _misplaced_heads(
+        self, page_lines: list[list[str]], pages: list[str], cands: list, found: dict[int, dict[int, str]]
+    ) -> None:
+        """A line anywhere whose key is (90% like) a running head's key goes too: the OCR read it out of place."""
+        heads: dict[str, str] = {}
+        for p, gone in found.items():
+            for _, kind, key, i in cands[p]:
+                if kind == "text" and gone.get(i) == "running_heads":
+                    anchor = max(page_lines[p][i].split(), key=len)
+                    heads.setdefault(key, anchor)
+        if not heads:
+            return
+        anchors = re.compile("|".join(re.escape(a) for a in set(heads.values())))
+        for p, lines in enumerate(page_lines):
+            gone = found.get(p, {})
+            if len(gone) >= len(lines) or not anchors.search(pages[p]):
+                continue
+            for i, line in enumerate(lines):
+                if i in gone or not anchors.search(line):
+                    continue
+                k = line_key(line, self.max_words, self.min_key_chars)
+                if k is not None and k[0] == "text" and any(ratio(k[1], h) >= 90 for h in heads):
+                    found.setdefault(p, {})[i] = "running_heads"
+
+    def _catchwords(self, page_lines: list[list[str]], found: dict[int, dict[int, str]]) -> None:
+        def remaining(p: int) -> list[int]:
+            gone = found.get(p, {})
+            return [i for i, line in enumerate(page_lines[p]) if line.strip() and i not in gone]
+
+        for p in range(len(page_lines) - 1):
+            here, nxt = remaining(p), remaining(p + 1)
+            if not here or not nxt:
+                continue
+            tokens = page_lines[p][here[-1]].split()
+            if len(tokens) == 2 and _SIGNATURE.match(tokens[0]):
+                tokens = tokens[1:]
+            if len(tokens) != 1:
+                continue
+            word = "".join(c for c in tokens[0].lower() if c.isalpha())
+            if word and word == _first_word(page_lines[p + 1][nxt[0]]):
+                found.setdefault(p, {})[here[-1]] = "catchwords"
+
+    def rewrite(self, doc: Document, view: TextView) -> list[str] | None:
+        page_lines = view.page_lines
+        if len(page_lines) < self.min_pages:
+            return None
+        found = self.find(page_lines, view.pages)
+        if not found:
+            return None
+        pages = list(view.pages)
+        for p, gone in found.items():
+            for kind in gone.values():
+                self.stat_update(kind)
+            self.stat_update("lines_removed", value=len(gone))
+            pages[p] = "\n".join(line for i, line in enumerate(page_lines[p]) if i not in gone)
+        return pages

@@ -1,0 +1,35 @@
+"""OCR-quality signals: steps that measure a book and store the measurement, page by page and for the book.
+
+Metadata scheme (one for every signal):
+
+- ``metadata["ocr_signals"][name]``: the book's value (float, or None when it cannot be measured);
+- ``metadata["ocr_page_signals"][name] = {"values": [...], "n": [...]}``: one value per page (None for a page
+  with nothing to measure) and its weight (words, tokens or segments measured on that page). The book value is
+  the signal's ``aggregate`` of the page values and weights, so a page-level filter that drops pages recomputes
+  it exactly from what is left.
+
+``SIGNALS`` maps signal names to their step classes (``filters.signals.<module>:<Class>``), loaded lazily so
+that a signal's optional dependency (kenlm, fasttext, py3langid) is imported only when the signal is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+SIGNALS: dict[str, str] = {
+    "dict_ratio": "filters.signals.dict_ratio:DictRatioSignal",
+    "garbage_ratio": "filters.signals.garbage_ratio:GarbageRatioSignal",
+    "word_confidence": "filters.signals.word_confidence:WordConfidenceSignal",
+    "kenlm_perplexity": "filters.signals.kenlm_perplexity:KenlmPerplexitySignal",
+    "fasttext_quality": "filters.signals.fasttext_quality:FasttextQualitySignal",
+    "lang_consistency": "filters.signals.lang_consistency:LangConsistencySignal",
+}
+# signals that need no trained model: the default ocr_quality_filter computes these itself when missing
+TRAINING_FREE = ("dict_ratio", "garbage_ratio", "word_confidence")
+
+
+def signal_class(name: str) -> type:
+    if name not in SIGNALS:
+        raise KeyError(f"unknown OCR-quality signal {name!r}; known: {', '.join(SIGNALS)}")
+    module, _, attr = SIGNALS[name].partition(":")
+    return getattr(importlib.import_module(module), attr)

@@ -1,0 +1,78 @@
+"""The base of every OCR-quality signal step: measure each page, aggregate to the book, store both."""
+
+from __future__ import annotations
+
+import weakref
+from abc import abstractmethod
+from collections import Counter
+
+from datatrove.data import Document, DocumentsPipeline
+from datatrove.pipeline.base import PipelineStep
+
+from filters.textview import TextView, text_view
+
+BOOK_KEY = "ocr_signals"
+PAGE_KEY = "ocr_page_signals"
+
+PageScore = tuple[float | None, int]  # (value, weight); value None when the page has nothing to measure
+
+
+_COUNTS: weakref.WeakKeyDictionary[TextView, list[Counter]] = weakref.WeakKeyDictionary()
+
+
+def page_token_counts(view: TextView) -> list[Counter]:
+    """Distinct whitespace tokens of each page with their counts, computed once per text view and shared by the
+    token-level signals (each then looks at a distinct token once)."""
+    counts = _COUNTS.get(view)
+    if counts is None:
+        counts = _COUNTS[view] = [Counter(words) for words in view.page_words]
+    return counts
+
+
+def weighted_mean(values: list[float | None], weights: list[int]) -> float | None:
+    total = sum(w for v, w in zip(values, weights, strict=True) if v is not None)
+    if not total:
+        return None
+    return sum(v * w for v, w in zip(values, weights, strict=True) if v is not None) / total
+
+
+class OcrSignal(PipelineStep):
+    """Computes one signal (``signal``) for every page of a book and for the whole book, into metadata.
+
+    Subclasses implement ``page_scores`` (value and weight per page). The book value is ``aggregate`` of the page
+    values, a weighted mean unless a subclass says otherwise. Documents pass through unchanged otherwise.
+    """
+
+    type = "📐 - SIGNAL"
+    signal: str = ""
+
+    def page_scores(self, doc: Document, view: TextView) -> list[PageScore]:
+        """(value, weight) for each page of ``view.pages``."""
+        raise NotImplementedError
+
+    @classmethod
+    def aggregate(cls, values: list[float | None], weights: list[int]) -> float | None:
+        return weighted_mean(values, weights)
+
+    def measure(self, doc: Document) -> float | None:
+        """Compute and store the signal on ``doc``; return the book value."""
+        scores = self.page_scores(doc, text_view(doc))
+        values = [v for v, _ in scores]
+        weights = [w for _, w in scores]
+        book = self.aggregate(values, weights)
+        doc.metadata.setdefault(BOOK_KEY, {})[self.signal] = book
+        doc.metadata.setdefault(PAGE_KEY, {})[self.signal] = {"values": values, "n": weights}
+        return book
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        for doc in data:
+            with self.track_time():
+                value = self.measure(doc)
+            self.stat_update("measured" if value is not None else "not_measured")
+            if value is not None:
+                self.stat_update(self.signal, value=value)
+            yield doc
+
+    @abstractmethod
+    def __init__(self):
+        super().__init__()

@@ -1,0 +1,55 @@
+"""P(page is clean text, not raw OCR) under a fastText classifier trained by ``filters.train_fasttext``."""
+
+from __future__ import annotations
+
+import os
+
+from datatrove.data import Document
+
+from filters.signals.base import OcrSignal, PageScore
+from filters.textview import TextView
+
+CLEAN_LABEL = "__label__clean"
+OCR_LABEL = "__label__ocr"
+
+
+def default_model() -> str:
+    cache = os.environ.get("FINEBOOKS_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "finebooks"))
+    return os.path.join(cache, "models", "fasttext-ocr-quality.bin")
+
+
+class FasttextQualitySignal(OcrSignal):
+    """``fasttext_quality``: P(clean) of each page under a clean-vs-raw-OCR fastText classifier (higher = cleaner).
+
+    ``model`` is made by ``python -m filters.train_fasttext`` (default
+    ``$FINEBOOKS_CACHE/models/fasttext-ocr-quality.bin``). Pages are weighted by their word count.
+    """
+
+    name = "🏷 fastText OCR quality"
+    signal = "fasttext_quality"
+
+    def __init__(self, model: str = "", max_words: int = 2000):
+        super().__init__()
+        self.model_path = model or default_model()
+        self.max_words = max_words
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            if not os.path.isfile(self.model_path):
+                raise FileNotFoundError(
+                    f"fastText model {self.model_path!r} not found; train one with: python -m filters.train_fasttext "
+                    f"--clean <clean text folder> --raw <raw OCR folder> --out {self.model_path}"
+                )
+            import fasttext
+
+            self._model = fasttext.load_model(self.model_path)
+        return self._model
+
+    def p_clean(self, words: list[str]) -> float:
+        labels, probs = self.model.predict(" ".join(words[: self.max_words]), k=2)
+        return float(dict(zip(labels, probs, strict=True)).get(CLEAN_LABEL, 0.0))
+
+    def page_scores(self, doc: Document, view: TextView) -> list[PageScore]:
+        return [(self.p_clean(words), len(words)) if words else (None, 0) for words in view.page_words]

@@ -1,0 +1,88 @@
+"""Character n-gram perplexity of a page under a KenLM model trained on clean text (``filters.train_kenlm``)."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+
+from datatrove.data import Document
+
+from filters.signals.base import OcrSignal, PageScore
+from filters.textview import TextView
+
+BOUNDARY = "▁"  # the word-boundary token (whitespace runs)
+CHUNK_CHARS = 200  # text is scored (and trained) in pieces of about this many characters, cut at spaces
+
+
+def char_sentences(text: str, chunk_chars: int = CHUNK_CHARS) -> Iterator[str]:
+    """KenLM "sentences" of ``text``: characters as space-separated tokens, ``▁`` between words."""
+    words = text.split()
+    start = 0
+    while start < len(words):
+        size, end = 0, start
+        while end < len(words) and size < chunk_chars:
+            size += len(words[end]) + 1
+            end += 1
+        yield f" {BOUNDARY} ".join(" ".join(w) for w in words[start:end])
+        start = end
+
+
+def default_model() -> str:
+    cache = os.environ.get("FINEBOOKS_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "finebooks"))
+    return os.path.join(cache, "models", "kenlm-char5.binary")
+
+
+class KenlmPerplexitySignal(OcrSignal):
+    """``kenlm_perplexity``: per-character perplexity of a page under a character n-gram model (lower = cleaner).
+
+    ``model`` is an ARPA or KenLM binary file made by ``python -m filters.train_kenlm`` (default:
+    ``$FINEBOOKS_CACHE/models/kenlm-char5.binary``). The book value is the geometric mean of the page values
+    weighted by characters scored (i.e. the book's own perplexity).
+    """
+
+    name = "🧮 KenLM char perplexity"
+    signal = "kenlm_perplexity"
+
+    def __init__(self, model: str = "", chunk_chars: int = CHUNK_CHARS):
+        super().__init__()
+        self.model_path = model or default_model()
+        self.chunk_chars = chunk_chars
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            if not os.path.isfile(self.model_path):
+                raise FileNotFoundError(
+                    f"KenLM model {self.model_path!r} not found; train one with: python -m filters.train_kenlm "
+                    f"--corpus <clean text folder> --out {self.model_path}"
+                )
+            import kenlm
+
+            self._model = kenlm.Model(self.model_path)
+        return self._model
+
+    def score_text(self, text: str) -> tuple[float, int]:
+        """(log10 probability, tokens scored) of ``text``."""
+        model = self.model
+        logp = 0.0
+        n = 0
+        for sentence in char_sentences(text, self.chunk_chars):
+            logp += model.score(sentence, bos=True, eos=True)
+            n += sentence.count(" ") + 2  # tokens + </s>
+        return logp, n
+
+    def page_scores(self, doc: Document, view: TextView) -> list[PageScore]:
+        out: list[PageScore] = []
+        for page in view.pages:
+            logp, n = self.score_text(page)
+            out.append((10 ** (-logp / n) if n else None, n))
+        return out
+
+    @classmethod
+    def aggregate(cls, values: list[float | None], weights: list[int]) -> float | None:
+        total = sum(w for v, w in zip(values, weights, strict=True) if v is not None)
+        if not total:
+            return None
+        return 10 ** (sum(math.log10(v) * w for v, w in zip(values, weights, strict=True) if v is not None) / total)

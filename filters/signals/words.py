@@ -1,0 +1,107 @@
+"""Word normalisation, word lists (from the ``wordfreq`` package) and book language, shared by the signals.
+
+A printed token is looked up as: historic letter forms normalised (long s -> s, ligatures split, curly
+apostrophes straightened), lower-cased, punctuation stripped from both ends; then whole, then (when not found)
+with elisions and contractions resolved (``l'homme`` -> ``homme``, ``lov'd`` -> ``loved``, ``king's`` ->
+``king``) and hyphenated parts looked up one by one.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# letter forms of historic print and of Unicode presentation blocks, mapped to their modern spelling
+HISTORIC = str.maketrans(
+    {"ſ": "s", "ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st", "’": "'", "‘": "'"}
+)
+# stripped from both ends of a token before lookup
+EDGE_PUNCT = "\"'.,;:!?()[]{}<>«»“”„‟‹›*†‡§¶|/\\_-–—―~`^·•°"
+VOWELS = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœAEIOUYÀÁÂÃÄÅÆÈÉÊËÌÍÎÏÒÓÔÕÖØÙÚÛÜÝŸŒ")
+# inside a token, anything but letters, digits and apostrophes separates words: "me—and", "you.Juno" (print
+# without spaces, flattened line breaks), "sea-shore" (each part must be a word)
+_SPLIT = re.compile(r"[^\w']+")
+ELISIONS = ("l'", "d'", "j'", "m'", "n'", "s'", "t'", "c'", "qu'", "jusqu'", "lorsqu'", "puisqu'")
+
+
+def normalise(token: str) -> str:
+    """The lookup form of a printed token: historic forms modernised, lower-cased, edge punctuation stripped."""
+    return token.translate(HISTORIC).lower().strip(EDGE_PUNCT)
+
+
+def has_letter(word: str) -> bool:
+    return any(c.isalpha() for c in word)
+
+
+@lru_cache(maxsize=32)
+def wordlist(lang: str, min_zipf: float = 1.0) -> frozenset[str]:
+    """Words of ``lang`` from wordfreq's best list whose Zipf frequency is at least ``min_zipf``.
+
+    Zipf = log10(occurrences per billion words); 1.0 keeps words seen about once in 100 million words, which
+    drops most OCR junk that wordfreq's web and book sources contain while keeping rare real words.
+    """
+    import wordfreq
+
+    if lang not in wordfreq.available_languages(wordlist="best"):
+        raise ValueError(f"wordfreq has no word list for language {lang!r}")
+    min_freq = 10 ** (min_zipf - 9)
+    return frozenset(w for w, f in wordfreq.get_frequency_dict(lang, "best").items() if f >= min_freq)
+
+
+def in_dictionary(word: str, words: frozenset[str]) -> bool:
+    """Whether a normalised token (letters present) is made of words of the list: each part between punctuation
+    marks (hyphen, dash, period glued between words) must be a word, allowing elisions and contractions."""
+    if word in words:
+        return True
+    parts = _SPLIT.split(word)
+    if len(parts) > 1:
+        return all(_known(p, words) for p in parts if has_letter(p))
+    return _known(word, words)
+
+
+def _known(word: str, words: frozenset[str]) -> bool:
+    word = word.strip("'")
+    if word in words:
+        return True
+    if "'" in word:
+        for e in ELISIONS:
+            if word.startswith(e) and word[len(e) :] in words:
+                return True
+        if word.endswith("'s") and word[:-2] in words:
+            return True
+        if word.endswith("'d") and (word[:-2] + "ed" in words or word[:-2] + "d" in words):
+            return True
+        if word.endswith("'st") and word[:-3] + "est" in words:
+            return True
+        return all(p in words for p in word.split("'") if len(p) > 1)
+    return False
+
+
+_IDENTIFIERS: dict[tuple[str, ...], object] = {}
+
+
+def detect_language(text: str, languages: list[str]) -> str:
+    """The most likely of ``languages`` for ``text`` (py3langid, its model ships in the package)."""
+    if len(languages) == 1:
+        return languages[0]
+    key = tuple(sorted(languages))
+    ident = _IDENTIFIERS.get(key)
+    if ident is None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        ident = LanguageIdentifier.from_model_file(MODEL_FILE)
+        ident.set_languages(list(key))
+        _IDENTIFIERS[key] = ident
+    return ident.classify(text)[0]
+
+
+def book_language(text: str, metadata: dict, languages: list[str], sample_chars: int = 3_000) -> str:
+    """``metadata["language"]`` when it is one of ``languages``, else detected on a sample of the text."""
+    given = metadata.get("language")
+    if isinstance(given, str) and given[:2].lower() in languages:
+        return given[:2].lower()
+    if len(text) > sample_chars:  # three slices: beginning, middle, end
+        third = sample_chars // 3
+        mid = len(text) // 2
+        text = text[:third] + " " + text[mid - third // 2 : mid + third // 2] + " " + text[-third:]
+    return detect_language(text, languages)

@@ -1,0 +1,42 @@
+"""ICDAR2017 post-OCR competition files (raw OCR aligned with gold): one document per file, either side.
+
+The OCR side is the raw ``[OCR_toInput]`` line; the gold side is ``[ GS_aligned]`` with gaps and no-gold spans
+removed. Both carry the document's true character error rate in ``metadata["cer"]`` (filters/goldtext.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from datatrove.data import Document
+
+from filters.goldtext import read_icdar
+from filters.pages import natural_key
+from pipelines.readers.base import BadInput, BookReader, BookRef, PageText
+
+
+class IcdarBookReader(BookReader):
+    name = "🎯 ICDAR2017 OCR/gold"
+
+    def __init__(self, data_folder, side: str = "ocr", glob_pattern: str = "**/*.txt", **kwargs):
+        super().__init__(data_folder, **kwargs)
+        if side not in ("ocr", "gold"):
+            raise ValueError(f"side must be 'ocr' or 'gold', not {side!r}")
+        self.side = side
+        self.glob_pattern = glob_pattern
+
+    def list_units(self) -> list[BookRef]:
+        files = sorted(self.data_folder.list_files(glob_pattern=self.glob_pattern), key=natural_key)
+        return [BookRef(id=f.removesuffix(".txt"), paths=(f,)) for f in files if not f.endswith("readme.txt")]
+
+    def read_unit(self, unit: BookRef) -> Iterator[Document]:
+        path = unit.paths[0]
+        try:
+            doc = read_icdar(self.data_folder.resolve_paths(path))
+        except UnicodeDecodeError as e:
+            raise BadInput("invalid_encoding", path, str(e)) from e
+        except ValueError as e:
+            raise BadInput("not_icdar", path, str(e)) from e
+        text = doc.ocr_input if self.side == "ocr" else doc.gold
+        meta = {"cer": doc.cer, "gold_fraction": doc.gold_fraction, "side": self.side}
+        yield self.book_from_pages(unit.id, path, [(path, PageText(text))], meta)

@@ -1,0 +1,117 @@
+"""Model-based signals: KenLM char perplexity and the fastText classifier, trained here on small real text; and
+language consistency with py3langid."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from datatrove.data import Document
+
+from filters import train_fasttext, train_kenlm
+from filters.goldtext import icdar_files, read_icdar
+from filters.kenlm_bin import HOW, find_tool
+from filters.pages import join_pages
+from filters.signals.base import BOOK_KEY, PAGE_KEY
+from filters.signals.fasttext_quality import FasttextQualitySignal
+from filters.signals.kenlm_perplexity import BOUNDARY, KenlmPerplexitySignal, char_sentences
+from filters.signals.lang_consistency import LangConsistencySignal
+
+
+@pytest.fixture(scope="module")
+def worst_periodicals(shared_data):
+    docs = [read_icdar(p) for p in icdar_files(shared_data / "ocr_gold/icdar2017/Full_12M/eng_periodical")]
+    return sorted(docs, key=lambda d: d.cer, reverse=True)[:4]
+
+
+@pytest.fixture(scope="module")
+def small_clean(shared_data, tmp_path_factory):
+    """Six ECCO-TCP books (clean 18th-century print), linked into a folder of their own."""
+    folder = tmp_path_factory.mktemp("clean")
+    for p in sorted((shared_data / "clean_books/ecco_tcp").glob("*.txt"))[:6]:
+        (folder / p.name).symlink_to(p)
+    return folder
+
+
+def test_char_sentences_are_space_separated_characters_with_word_boundaries():
+    assert list(char_sentences("ab  c\nd")) == [f"a b {BOUNDARY} c {BOUNDARY} d"]
+    assert len(list(char_sentences("word " * 200, chunk_chars=100))) == 10
+
+
+def test_kenlm_trainer_builds_a_model_that_prefers_gold_to_ocr(small_clean, worst_periodicals, tmp_path):
+    if find_tool("lmplz") is None:
+        pytest.fail(f"lmplz is not built: {HOW}", pytrace=False)
+    out = tmp_path / "char4.binary"
+    assert train_kenlm.main(["--corpus", str(small_clean), "--order", "4", "--out", str(out)]) == 0
+    record = json.loads((tmp_path / "char4.binary.json").read_text())
+    assert record["documents"] == 6 and record["order"] == 4
+    step = KenlmPerplexitySignal(model=str(out))
+    for d in worst_periodicals:
+        gold = step.measure(Document(text=d.gold, id="g", metadata={}))
+        ocr = step.measure(Document(text=d.ocr_scored, id="o", metadata={}))
+        assert ocr > gold, (d.path, gold, ocr)
+
+
+def test_kenlm_book_value_is_the_perplexity_of_all_pages_together(small_clean, tmp_path):
+    if shutil.which("lmplz") is None and find_tool("lmplz") is None:
+        pytest.fail(f"lmplz is not built: {HOW}", pytrace=False)
+    out = tmp_path / "char3.arpa"
+    train_kenlm.train([str(small_clean)], str(out), order=3, max_chars=300_000)
+    step = KenlmPerplexitySignal(model=str(out))
+    pages = ["The king is in his castle.", "Th^ k1ng iz im hs cast1e.", ""]
+    text, offsets = join_pages(pages)
+    doc = Document(text=text, id="b", metadata={"page_offsets": offsets})
+    book = step.measure(doc)
+    logp, n = step.score_text(pages[0])
+    logp2, n2 = step.score_text(pages[1])
+    assert book == pytest.approx(10 ** (-(logp + logp2) / (n + n2)))
+    assert doc.metadata[PAGE_KEY]["kenlm_perplexity"]["values"][2] is None
+
+
+def test_missing_kenlm_model_names_the_command_that_trains_it(tmp_path):
+    step = KenlmPerplexitySignal(model=str(tmp_path / "none.binary"))
+    with pytest.raises(FileNotFoundError, match="python -m filters.train_kenlm"):
+        step.measure(Document(text="some text", id="x", metadata={}))
+
+
+def test_fasttext_trainer_splits_by_document_and_scores_gold_above_ocr(small_clean, shared_data, tmp_path):
+    icdar = shared_data / "ocr_gold/icdar2017/Full_12M/eng_periodical"
+    out = tmp_path / "ft.bin"
+    record = train_fasttext.train(
+        [str(small_clean), str(icdar)],
+        [str(icdar), str(shared_data / "ocr_pages/old_books/tesseract_otsu_txt")],
+        str(out),
+        test_fraction=0.3,
+        epoch=3,
+        dim=16,
+    )
+    assert record["test_accuracy"] > 0.6
+    test_names = {p.rsplit("/", 1)[-1] for p in record["raw_test_docs"] if "icdar" in p}
+    train_names = {p.name for p in icdar_files(icdar)} - test_names
+    assert test_names and train_names
+    # ICDAR gold and OCR of one document are on the same side of the split
+    assert all(train_fasttext.is_test_doc(n, 0.3) for n in test_names)
+    assert not any(train_fasttext.is_test_doc(n, 0.3) for n in train_names)
+    step = FasttextQualitySignal(model=str(out))
+    held_out = [read_icdar(icdar / n) for n in sorted(test_names)]
+    worst = sorted(held_out, key=lambda d: d.cer, reverse=True)[:3]
+    better = sum(
+        step.measure(Document(text=d.gold, id="g", metadata={}))
+        > step.measure(Document(text=d.ocr_input, id="o", metadata={}))
+        for d in worst
+    )
+    assert better >= 2
+
+
+def test_language_consistency_is_low_on_pages_in_another_language(shared_data):
+    en = read_icdar(shared_data / "ocr_gold/icdar2017/Full_12M/eng_monograph/1.txt").gold
+    fr = read_icdar(shared_data / "ocr_gold/icdar2017/Full_12M/fr_monograph/10.txt").gold
+    pages = [" ".join(en.split()[:200]), " ".join(en.split()[200:400]), " ".join(fr.split()[:200])]
+    text, offsets = join_pages(pages)
+    doc = Document(text=text, id="b", metadata={"page_offsets": offsets})
+    LangConsistencySignal(languages=("en", "fr", "de")).measure(doc)
+    values = doc.metadata[PAGE_KEY]["lang_consistency"]["values"]
+    assert doc.metadata["language"] == "en"
+    assert values[0] > 0.8 and values[1] > 0.8 and values[2] < 0.2
+    assert 0.5 < doc.metadata[BOOK_KEY]["lang_consistency"] < 0.8
