@@ -4,6 +4,9 @@
 Loads and validates the recipe (a wrong key fails at once, naming file, line and key), writes the run record
 (resolved config, environment), then runs the stages up to ``--stage``. Ends by printing the run folder and a
 summary, also written as ``summary.json`` in it.
+
+Publishing (``ablations/publish/cli.py``): ``run_ablation.py docs RUN_DIR``, ``run_ablation.py release CONFIG --out
+DIR [--push-to-hub REPO]``, ``run_ablation.py reproduce DIR``.
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ablations.publish.cli import COMMANDS
+
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in COMMANDS:  # a subcommand (docs, release, reproduce); otherwise the first arg is CONFIG
+        from ablations.publish.cli import main as publish
+
+        return publish(argv, Path(__file__).resolve().parent)
     args = parse_args(argv)
     try:
         cfg = load_recipe(args.config, args.overrides)

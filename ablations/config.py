@@ -60,7 +60,7 @@ class EvalTaskConfig(Strict):
     kind: Literal[TASK_KINDS]  # type: ignore[valid-type]
     path: str | None = Field(None, description="local file or folder; for bpb, None = the held-out documents")
     max_items: int = Field(300, ge=1, description="items sampled (seeded) from the task")
-    weight: float = Field(1.0, gt=0, description="weight in the aggregate score")
+    weight: float = Field(1.0, ge=0, description="weight in the aggregate score; 0 = reported, not decided on")
 
 
 class HoldoutConfig(Strict):
@@ -89,7 +89,11 @@ class AblationConfig(Strict):
 
 
 class TrackingConfig(Strict):
-    wandb: Literal["offline", "online", "disabled"] = "offline"
+    wandb: Literal["auto", "offline", "online", "disabled"] = Field(
+        "auto",
+        description="auto: online when logged in to wandb (WANDB_API_KEY or netrc), else offline (local files); "
+        "online falls back to offline with a warning when not logged in; disabled: no wandb",
+    )
     project: str = "finebooks"
 
 
@@ -108,6 +112,12 @@ class RecipeConfig(Strict):
     ablation: AblationConfig = AblationConfig()
     executor: ExecutorConfig = ExecutorConfig()
     tracking: TrackingConfig = TrackingConfig()
+
+    @model_validator(mode="after")
+    def _candidates_need_tasks(self) -> RecipeConfig:
+        if self.ablation.candidates and not any(t.weight > 0 for t in self.evaluation.tasks):
+            raise ValueError("ablation.candidates needs evaluation.tasks with weight > 0: a decision needs a task")
+        return self
 
     @model_validator(mode="after")
     def _unique_block_ids(self) -> RecipeConfig:

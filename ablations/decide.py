@@ -56,21 +56,22 @@ def decide(
     n = min(len(baseline), len(variant))
     baseline, variant = baseline[:n], variant[:n]
     rng = np.random.default_rng(seed)
-    tasks = sorted(weights)
-    w = np.array([weights[t] for t in tasks]) / sum(weights.values())
-    diffs, scales, per_task = [], [], {}
-    for t in tasks:
+    tasks = sorted(t for t, wt in weights.items() if wt > 0)  # weight 0: reported, not decided on
+    w = np.array([weights[t] for t in tasks]) / sum(weights[t] for t in tasks)
+    diffs, per_task = [], {}
+    for t in sorted(weights):
         ids = sorted(r["id"] for r in baseline[0][t])
         b, v = _matrix(baseline, t, ids), _matrix(variant, t, ids)
         scale = float(b.std(ddof=1)) if b.size > 1 and b.std() > 0 else 1.0
-        diffs.append((v - b) / scale)  # seeds x items, in baseline item-sd units
-        scales.append(scale)
         per_task[t] = {
             "baseline": float(b.mean()),
             "variant": float(v.mean()),
             "delta": float((v - b).mean()),
             "delta_std_units": float(((v - b) / scale).mean()),
+            "weight": float(weights[t]),
         }
+        if t in tasks:
+            diffs.append((v - b) / scale)  # seeds x items, in baseline item-sd units
     point = float(sum(wi * d.mean() for wi, d in zip(w, diffs, strict=True)))
     boot = np.empty(samples)
     for k in range(samples):

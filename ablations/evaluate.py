@@ -6,6 +6,7 @@ Each task gives per-item scores; the item-level ``score`` that the decision uses
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from ablations.config import EvalTaskConfig
@@ -36,7 +37,9 @@ class Evaluator:
                 chunks = holdout_chunks if t.path is None else _text_chunks(Path(t.path), 1000)
                 if not chunks:
                     raise ValueError(f"evaluation task {t.name!r} (bpb) has no text: set evaluation.holdout or path")
-                self.bpb_chunks[t.name] = chunks[: t.max_items]
+                if len(chunks) > t.max_items:  # a seeded sample, in order, so every book can contribute
+                    chunks = [chunks[i] for i in sorted(random.Random(seed).sample(range(len(chunks)), t.max_items))]
+                self.bpb_chunks[t.name] = chunks
                 continue
             path = Path(t.path) if t.path else _shared(shared_data, DEFAULT_PATHS[t.kind], t.name)
             items = build_items(t.kind, path, t.max_items, seed, _fits(tokenizer, max_tokens))
@@ -103,9 +106,9 @@ def _shared(shared_data: Path | None, rel: str, name: str) -> Path:
 
 
 def _text_chunks(path: Path, size: int) -> list[str]:
-    files = sorted(path.rglob("*.txt")) if path.is_dir() else [path]
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     chunks = []
     for f in files:
-        text = f.read_text(encoding="utf-8", errors="replace")
+        text = " ".join(f.read_text(encoding="utf-8", errors="replace").split())
         chunks += [text[i : i + size] for i in range(0, len(text) - size + 1, size)]
     return chunks

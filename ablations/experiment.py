@@ -45,7 +45,7 @@ def setup_run(cfg: RecipeConfig, repo: Path):
     def process(blocks: list[BlockSpec], data: DataConfig | None = None):
         if holdout:  # evaluation documents leave the training pool before any other block sees them
             blocks = [BlockSpec(block="exclude_ids", id="eval_holdout", params={"ids": sorted(holdout)}), *blocks]
-        return run_process(data or cfg.data, blocks, cfg.executor, run_dir / "stages")
+        return run_process(data or cfg.data, blocks, cfg.executor, run_dir / "stages", dedup=cfg.dedup)
 
     return run_dir, holdout, process
 
@@ -63,7 +63,10 @@ def run_experiment(cfg: RecipeConfig, stop_after: str, repo: Path) -> tuple[Path
         "documents": result.summary,
         "last_stage": stop_after,
     }
-    if stop_after != "process":
+    if stop_after == "ablate" and not cfg.evaluation.tasks and not cfg.ablation.candidates:
+        summary["note"] = "no evaluation tasks and no candidates: a processing-only recipe, stopped after processing"
+        summary["last_stage"] = "process"
+    elif stop_after != "process":
         summary.update(_ablate(cfg, run_dir, repo, result, process, holdout, stop_after))
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return run_dir, summary
@@ -98,7 +101,7 @@ def make_ablation(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, proces
 def _ablate(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, process, holdout, stop_after) -> dict[str, Any]:
     from ablations.overlap import overlap
     from ablations.report import write_report
-    from ablations.tokenize import tokenize_stage
+    from ablations.tokenize import token_count, tokenize_stage
     from ablations.tokenizer import tokenizer_stage
 
     if stop_after == "tokenize":
@@ -116,6 +119,12 @@ def _ablate(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, process, hol
     contamination = {v.name: overlap(v.process / "output", texts, n) for v in ablation.variants}
     report = write_report(cfg, run_dir, ablation.variants, ablation.decisions, final, contamination)
     (run_dir / "decisions.json").write_text(json.dumps(ablation.decisions, indent=2))
+    variants = [  # which stage folders hold each variant's data (read by the recipe doc, ablations/publish/)
+        {"name": v.name, "blocks": [b.id for b in v.blocks()], "process": v.process.name}
+        | {"tokens": token_count(v.tokens), "summary": v.summary}
+        for v in ablation.variants
+    ]
+    (run_dir / "variants.json").write_text(json.dumps(variants, indent=2))
     return {
         "tokenizer": str(ablation.tokenizer_dir),
         "decisions": [
@@ -150,6 +159,8 @@ def format_summary(run_dir: Path, summary: dict[str, Any]) -> str:
         lines.append(f"  WARNING: {docs['unaccounted']} documents neither kept nor dropped with a reason")
     for name, stage in summary["stages"].items():
         lines.append(f"  stage {name}: {stage['folder']}" + (" (reused)" if stage["reused"] else ""))
+    if summary.get("note"):
+        lines.append(f"  note: {summary['note']}")
     for d in summary.get("decisions", []):
         lines.append(
             f"  candidate {d['candidate']}: {d['verdict'].upper()} (delta {d['delta']:+.4f}, interval "

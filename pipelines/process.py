@@ -1,4 +1,4 @@
-"""The process stage: readers -> clean/filter/dedup blocks -> JSONL output, run by datatrove's local executor.
+"""The process stage: readers -> clean/filter blocks -> JSONL output, run by datatrove's local executor.
 
 The stage folder is named by a hash of everything that decides its output (sources and their listing
 fingerprints, blocks with all parameters, number of tasks), so a changed recipe gets a new folder and a
@@ -171,6 +171,23 @@ def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any
 
 
 def run_process(
+    data: DataConfig,
+    blocks: list[BlockSpec],
+    executor: ExecutorConfig,
+    stages_dir: Path,
+    progress: bool = True,
+    dedup: list | None = None,
+) -> StageResult:
+    """Run (or reuse, or resume) the process stage under ``stages_dir``, then the ``dedup`` stages if any
+    (``pipelines/processing.py``); the result is the last stage's."""
+    if dedup:
+        from pipelines.processing import run_processing
+
+        return run_processing(data, blocks, dedup, executor, stages_dir, progress=progress)
+    return run_process_stage(data, blocks, executor, stages_dir, progress=progress)
+
+
+def run_process_stage(
     data: DataConfig, blocks: list[BlockSpec], executor: ExecutorConfig, stages_dir: Path, progress: bool = True
 ) -> StageResult:
     """Run (or reuse, or resume) the process stage under ``stages_dir``."""

@@ -1,0 +1,300 @@
+"""Release: run a recipe over its collection and write a Parquet dataset with a card and a manifest of hashes.
+
+The recipe's processing (read, clean, filter, dedup) runs as in an experiment, without the evaluation hold-out:
+a release is the whole collection. Every kept book becomes one row: its text as Markdown
+(``ablations/publish/markdown.py``) and its metadata in fixed columns, null where the source or the recipe gives no
+value. The output is deterministic: rows sorted by id (so the number of tasks does not matter), files cut at a
+fixed number of text bytes, fixed row groups and compression, an explicit schema and no timestamps; the same input
+and recipe give bit-identical Parquet files, which ``reproduce`` checks against ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+from ablations.config import RecipeConfig
+from ablations.loader import dump_recipe
+from ablations.publish.evidence import iter_documents
+from ablations.publish.markdown import to_markdown
+from filters.signals import SIGNALS
+
+FORMAT = "finebooks-release-1"
+DATA_DIR = "data"
+RECIPE_FILE = "recipe.yaml"
+MANIFEST = "manifest.json"
+SUMS = "SHA256SUMS"
+
+# column -> (arrow type name, description); the order is the Parquet schema's
+COLUMNS: dict[str, tuple[str, str]] = {
+    "id": ("string", "`<source>/<book id>`, unique within the release"),
+    "source": ("string", "the recipe's name of the data source"),
+    "title": ("string", "title, when the source gives one (metadata `title`)"),
+    "year": ("int32", "year of publication, when the source gives one (metadata `year` or `date`, first 4 digits)"),
+    "language": ("string", "language code: from the source, or detected by the `dict_ratio` signal"),
+    "text": ("string", "the book as Markdown: paragraphs, `## ` headings, no page separators"),
+    "n_pages": ("int32", "pages of the book as read (after page-level filters)"),
+    **{
+        f"ocr_{name}": ("float64", f"OCR-quality signal `{name}` of the book (null when not measured)")
+        for name in SIGNALS
+    },
+    "ocr_cer": ("float64", "true character error rate against gold text, for sources that have gold (ICDAR2017)"),
+    "pages_dropped_fraction": ("float64", "share of the book's pages dropped by a page-level filter"),
+    "dedup_cluster": (
+        "string",
+        "`<dedup stage>:<n>` for each dedup stage that put the book in a cluster of duplicates; clusters numbered "
+        "in the order of their first book id in the release",
+    ),
+    "dedup_cluster_size": ("int64", "size of the largest such cluster (1: no duplicate; null: no dedup stage)"),
+}
+
+
+class ReleaseError(RuntimeError):
+    """A release that cannot be written or pushed; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything besides data and recipe that decides the bytes of the Parquet files (recorded in the manifest)."""
+
+    file_bytes: int = 256_000_000  # a new file starts once this many bytes of text are in the current one
+    row_group_rows: int = 64
+    compression: str = "zstd"
+    compression_level: int = 9
+
+
+def schema():
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "int32": pa.int32(), "int64": pa.int64(), "float64": pa.float64()}
+    return pa.schema([pa.field(name, types[t]) for name, (t, _) in COLUMNS.items()])
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return None
+    return float(value)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _year(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    m = re.search(r"\b(\d{4})\b", str(value)) if value is not None else None
+    return int(m.group(1)) if m else None
+
+
+def _dedup(meta: dict) -> tuple[str | None, int | None]:
+    """Clusters of every dedup stage (``<stage id>_cluster`` / ``_cluster_size`` keys, -1 = in no cluster)."""
+    clusters, sizes = [], []
+    for key in sorted(meta):
+        if key.endswith("_cluster") and f"{key}_size" in meta:
+            value, size = meta[key], meta[f"{key}_size"]
+            sizes.append(int(size) if isinstance(size, int) else 1)
+            if value not in (-1, None):
+                clusters.append(f"{key.removesuffix('_cluster')}:{value}")
+    return ("; ".join(clusters) or None), (max(sizes) if sizes else None)
+
+
+def book_row(doc: dict) -> dict[str, Any]:
+    """One Parquet row of a processed book (a datatrove JSONL record: text, id, metadata)."""
+    meta = doc.get("metadata") or {}
+    signals = meta.get("ocr_signals") or {}
+    cluster, size = _dedup(meta)
+    row = {
+        "id": doc["id"],
+        "source": _text(meta.get("source")),
+        "title": _text(meta.get("title")),
+        "year": _year(meta.get("year", meta.get("date"))),
+        "language": _text(meta.get("language")),
+        "text": to_markdown(doc["text"], meta.get("page_offsets")),
+        "n_pages": meta.get("pages_merged") or meta.get("n_pages"),
+        **{f"ocr_{name}": _number(signals.get(name)) for name in SIGNALS},
+        "ocr_cer": _number(meta.get("cer")),
+        "pages_dropped_fraction": _number(meta.get("pages_dropped_fraction")),
+        "dedup_cluster": cluster,
+        "dedup_cluster_size": size,
+    }
+    if row["ocr_word_confidence"] is None:
+        row["ocr_word_confidence"] = _number(meta.get("word_confidence"))  # the readers' value, no signal block
+    return row
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_parquet(books: Path, out: Path, layout: Layout, tmp: Path) -> tuple[list[dict], dict[str, Any]]:
+    """Rows of every book under ``books`` (JSONL) into ``out/data/train-*.parquet``, in id order.
+
+    Rows go first to a scratch file with an index (id, hash, offset), so that sorting needs memory for the index
+    only. Returns the file records (path, sha256, bytes, rows) and counts for the card.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    index: list[tuple[str, str, int, int, int]] = []
+    first_id: dict[str, str] = {}  # dedup cluster as the stage wrote it -> the smallest book id in it
+    stats = {"rows": 0, "text_bytes": 0, "headings": 0, "non_null": dict.fromkeys(COLUMNS, 0), "languages": {}}
+    scratch = tmp / "rows.jsonl"
+    with open(scratch, "wb") as f:
+        for doc in iter_documents(books):
+            row = book_row(doc)
+            line = (json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+            text_bytes = len(row["text"].encode("utf-8"))
+            digest = hashlib.sha256(row["text"].encode("utf-8")).hexdigest()
+            index.append((row["id"], digest, f.tell(), len(line), text_bytes))
+            for cluster in (row["dedup_cluster"] or "").split("; "):
+                if cluster and (cluster not in first_id or row["id"] < first_id[cluster]):
+                    first_id[cluster] = row["id"]
+            f.write(line)
+            stats["rows"] += 1
+            stats["text_bytes"] += text_bytes
+            stats["headings"] += row["text"].count("\n## ") + row["text"].startswith("## ")
+            for k, v in row.items():
+                stats["non_null"][k] += v is not None
+            if row["language"]:
+                stats["languages"][row["language"]] = stats["languages"].get(row["language"], 0) + 1
+    index.sort()
+    # cluster numbers depend on the order the dedup stage saw the books (the number of tasks): renumber them
+    renumber, seen = {}, {}
+    for cluster, _ in sorted(first_id.items(), key=lambda kv: (kv[0].rsplit(":", 1)[0], kv[1])):
+        stage = cluster.rsplit(":", 1)[0]
+        renumber[cluster] = f"{stage}:{seen.setdefault(stage, 0)}"
+        seen[stage] += 1
+    shards: list[list[tuple]] = [[]]
+    size = 0
+    for entry in index:
+        if shards[-1] and size + entry[4] > layout.file_bytes:
+            shards.append([])
+            size = 0
+        shards[-1].append(entry)
+        size += entry[4]
+    data = out / DATA_DIR
+    data.mkdir(parents=True, exist_ok=True)
+    files = []
+    with open(scratch, "rb") as f:
+        for i, shard in enumerate(shards):
+            rows = []
+            for _, _, offset, length, _ in shard:
+                f.seek(offset)
+                row = json.loads(f.read(length))
+                if row["dedup_cluster"]:
+                    row["dedup_cluster"] = "; ".join(renumber[c] for c in row["dedup_cluster"].split("; "))
+                rows.append(row)
+            path = data / f"train-{i:05d}-of-{len(shards):05d}.parquet"
+            pq.write_table(
+                pa.Table.from_pylist(rows, schema=schema()),
+                path,
+                row_group_size=layout.row_group_rows,
+                compression=layout.compression,
+                compression_level=layout.compression_level,
+                write_statistics=True,
+            )
+            files.append(
+                {"path": path.relative_to(out).as_posix(), "sha256": sha256_file(path), "bytes": path.stat().st_size}
+                | {"rows": len(rows)}
+            )
+    return files, stats
+
+
+def versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": ".".join(map(str, sys.version_info[:3]))}
+    for name in ("finebooks", "datatrove", "pyarrow", "ftfy", "wordfreq"):
+        try:
+            out[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _prepare_out(out: Path) -> None:
+    """An empty folder, or an earlier release (its files are removed first); anything else is refused."""
+    if out.exists() and any(out.iterdir()):
+        if not (out / MANIFEST).is_file():
+            raise ReleaseError(f"{out} exists and is not a release folder (no {MANIFEST}): choose an empty --out")
+        shutil.rmtree(out / DATA_DIR, ignore_errors=True)
+        for name in (MANIFEST, SUMS, RECIPE_FILE, "README.md", "recipe_evidence.md"):
+            (out / name).unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def process_collection(cfg: RecipeConfig, work: Path, progress: bool = True):
+    """The recipe's processing (blocks, then dedup stages) in ``work``; the result's ``output/`` holds the books."""
+    from pipelines.process import run_process
+
+    return run_process(cfg.data, cfg.blocks(), cfg.executor, work, progress=progress, dedup=list(cfg.dedup))
+
+
+def write_release_data(
+    cfg: RecipeConfig, out: Path, work: Path, layout: Layout = Layout(), progress: bool = True
+) -> dict[str, Any]:
+    """Process the collection and write the Parquet files and ``manifest.json`` / ``SHA256SUMS`` into ``out``."""
+    from pipelines.process import source_fingerprints
+
+    _prepare_out(out)
+    result = process_collection(cfg, work, progress)
+    recipe = dump_recipe(cfg)
+    with tempfile.TemporaryDirectory(prefix="finebooks-release-") as tmp:
+        files, stats = write_parquet(result.folder / "output", out, layout, Path(tmp))
+    manifest = {
+        "format": FORMAT,
+        "name": cfg.experiment.name,
+        "rows": stats["rows"],
+        "files": files,
+        "layout": asdict(layout),
+        "columns": list(COLUMNS),
+        "recipe_sha256": hashlib.sha256(recipe.encode("utf-8")).hexdigest(),
+        "inputs": source_fingerprints(cfg.data),
+        "processing": {k: v for k, v in result.summary.items() if k != "stages"},  # no local stage paths
+        "stats": stats,
+        "versions": versions(),
+    }
+    (out / RECIPE_FILE).write_text(recipe, encoding="utf-8")
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / SUMS).write_text("".join(f"{f['sha256']}  {f['path']}\n" for f in files), encoding="utf-8")
+    return manifest
+
+
+def release(
+    cfg: RecipeConfig,
+    out: Path,
+    work: Path | None = None,
+    layout: Layout = Layout(),
+    evidence: Path | None = None,
+    license: str = "other",
+    languages: list[str] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Write a complete release of ``cfg`` into ``out``: Parquet files, manifest, recipe, card (README.md) and,
+    with ``evidence`` (the run folder of the experiment that chose the recipe), its recipe doc."""
+    from ablations.publish.card import EVIDENCE_FILE, render_card
+    from ablations.publish.recipe_doc import render
+
+    out = Path(out).resolve()
+    work = Path(work) if work else Path(cfg.experiment.output_dir) / cfg.experiment.name / "stages"
+    doc, decisions = None, None
+    if evidence is not None:  # rendered first: an incomplete run folder fails before any processing
+        doc = render(evidence)
+        decisions = json.loads((Path(evidence) / "decisions.json").read_text(encoding="utf-8"))
+    manifest = write_release_data(cfg, out, work.resolve(), layout, progress)
+    if doc is not None:
+        (out / EVIDENCE_FILE).write_text(doc, encoding="utf-8")
+    card = render_card(cfg, manifest, license=license, languages=languages, decisions=decisions)
+    (out / "README.md").write_text(card, encoding="utf-8")
+    return manifest

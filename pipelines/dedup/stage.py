@@ -1,0 +1,145 @@
+"""Run one dedup stage (a recipe ``dedup:`` item) on the output of the stage before it.
+
+Each stage has its own folder, ``dedup-<id>-<hash>``, named by a hash of its parameters, its input stage folder
+(itself named by a hash of everything upstream) and the task count. Inside, every step is a datatrove
+``LocalPipelineExecutor`` run with its own ``logs/<step>/`` and completion markers, so a killed stage resumes
+task by task; ``manifest.json`` is written last and marks the stage finished (a rerun reuses it).
+
+    signatures/ buckets/ ...   working files of the steps
+    output/<rank>.jsonl.gz     the kept books (input of the next stage)
+    excluded/<rank>.jsonl.gz   dropped books, with metadata.filter_reason (when keep_dropped)
+    clusters.jsonl             minhash/exact: every cluster, its kept book and members
+    containment.jsonl          minhash: pairs (contained, container, score), best first
+    removed_paragraphs/        repeated_paragraphs: each removed paragraph once per task, with its book count
+    stats.json, manifest.json
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.config import ExecutorConfig
+from pipelines.dedup.config import DedupSpec
+from pipelines.dedup.steps import INPUT_COUNTER, OUTPUT_COUNTER, STEP_BUILDERS
+from pipelines.fingerprint import stable_hash
+
+# bump when a code change alters what a dedup stage writes, so old stage folders are not reused
+DEDUP_CODE_VERSION = 1
+
+
+@dataclass
+class DedupResult:
+    folder: Path
+    summary: dict[str, Any]
+    reused: bool
+
+
+def dedup_stage_key(spec: DedupSpec, input_folder: Path, executor: ExecutorConfig) -> dict[str, Any]:
+    import datatrove
+
+    return {
+        "stage": "dedup",
+        "spec": spec.model_dump(mode="json"),
+        "input": input_folder.name,
+        "tasks": executor.tasks,
+        "datatrove": getattr(datatrove, "__version__", "unknown"),
+        "code": DEDUP_CODE_VERSION,
+    }
+
+
+def _total(value) -> int:
+    """A counter's total, whether datatrove left it as MetricStats (merged tasks) or as its JSON form (one task)."""
+    if hasattr(value, "total"):
+        return int(value.total)
+    return int(value["total"]) if isinstance(value, dict) else int(value)
+
+
+def summarize_dedup(step_stats: dict[str, Any], spec: DedupSpec) -> dict[str, Any]:
+    """in / kept (books, pages, bytes), drops per reason, and the counters of every step."""
+    apply = step_stats["apply"]
+
+    def counts(name: str) -> dict[str, int]:
+        step = next(s for s in apply.stats if s.name.endswith(f"count {name}"))
+        return {k: _total(step.stats[k]) for k in ("documents", "pages", "bytes") if k in step.stats}
+
+    dropped: dict[str, int] = {}
+    details: dict[str, int] = {}
+    for s in apply.stats:
+        for k, v in s.stats.items():
+            if k.startswith("dropped_"):
+                dropped[k.removeprefix("dropped_")] = _total(v)
+            elif k in ("paragraphs_removed", "chars_removed", "books_changed") or k.startswith("chars_dropped_"):
+                details[k] = _total(v)
+    for name, stats in step_stats.items():
+        if name == "apply":
+            continue
+        for s in stats.stats:
+            for k, v in s.stats.items():
+                if k not in ("total", "forwarded") and not k.startswith("doc_len"):
+                    details[f"{name}.{k}"] = _total(v)
+    summary = {"in": counts(INPUT_COUNTER), "kept": counts(OUTPUT_COUNTER), "dropped": dropped, "details": details}
+    summary["unaccounted"] = summary["in"].get("documents", 0) - summary["kept"].get("documents", 0)
+    summary["unaccounted"] -= sum(dropped.values())
+    return summary
+
+
+def run_dedup_stage(spec: DedupSpec, input_folder: Path, executor: ExecutorConfig, stages_dir: Path) -> DedupResult:
+    """Run (or reuse, or resume) one dedup stage reading ``input_folder/output``."""
+    from datatrove.executor import LocalPipelineExecutor
+
+    from pipelines.process import merged_stats
+
+    key = dedup_stage_key(spec, input_folder, executor)
+    folder = (stages_dir / f"dedup-{spec.id}-{stable_hash(key)}").resolve()
+    manifest = folder / "manifest.json"
+    if manifest.exists():
+        return DedupResult(folder, json.loads(manifest.read_text())["summary"], reused=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "stage_key.json").write_text(json.dumps(key, indent=2, ensure_ascii=False))
+    start = time.time()
+    step_stats = {}
+    timings = {}
+    if not any((input_folder / "output").glob("*.jsonl*")):  # every book was dropped upstream: nothing to read
+        (folder / "output").mkdir(exist_ok=True)
+        zero = {"documents": 0, "pages": 0, "bytes": 0}
+        summary = {"in": zero, "kept": zero, "dropped": {}, "details": {}, "unaccounted": 0}
+        return _finish(folder, key, spec, summary, start, timings)
+    for step in STEP_BUILDERS[spec.kind](spec, input_folder, folder, executor):
+        t0 = time.time()
+        logs = folder / "logs" / step.name
+        LocalPipelineExecutor(
+            pipeline=step.pipeline,
+            tasks=step.tasks,
+            workers=step.workers,
+            logging_dir=str(logs),
+            start_method=executor.start_method,
+            skip_completed=True,
+        ).run()
+        step_stats[step.name] = merged_stats(logs, step.tasks)
+        timings[step.name] = round(time.time() - t0, 2)
+    from datatrove.utils.stats import PipelineStats
+
+    all_steps = PipelineStats([s for stats in step_stats.values() for s in stats.stats])
+    (folder / "stats.json").write_text(all_steps.to_json())
+    summary = summarize_dedup(step_stats, spec)
+    return _finish(folder, key, spec, summary, start, timings)
+
+
+def _finish(folder: Path, key: dict, spec: DedupSpec, summary: dict, start: float, timings: dict) -> DedupResult:
+    """Write ``manifest.json`` last (atomically): it marks the stage finished."""
+    manifest = folder / "manifest.json"
+    record = {
+        "stage": f"dedup {spec.id}",
+        "key": key,
+        "summary": summary,
+        "seconds": round(time.time() - start, 2),
+        "step_seconds": timings,
+    }
+    tmp = manifest.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False))
+    tmp.replace(manifest)
+    return DedupResult(folder, summary, reused=False)

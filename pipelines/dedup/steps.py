@@ -1,0 +1,196 @@
+"""The datatrove steps of each dedup kind: what runs, in which order, with how many tasks and workers."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.config import ExecutorConfig
+from pipelines.dedup.config import DedupSpec, ExactDedup, MinhashDedup, RepeatedParagraphs
+
+INPUT_COUNTER = "dedup input"
+OUTPUT_COUNTER = "dedup kept"
+
+
+@dataclass
+class Step:
+    name: str
+    pipeline: list
+    tasks: int
+    workers: int
+
+
+def _workers(executor: ExecutorConfig, tasks: int, many: bool = False) -> int:
+    """Workers of a step: the executor's; for steps with one task per bucket/shard, at most the CPU count."""
+    if executor.workers > 0:
+        return min(executor.workers, tasks)
+    return min(tasks, os.cpu_count() or 1) if many else tasks
+
+
+def _apply_steps(input_folder: Path, folder: Path, spec: DedupSpec, middle: list, executor: ExecutorConfig) -> Step:
+    """The last step: read the input again, count, apply, count, write kept books."""
+    from datatrove.pipeline.readers import JsonlReader
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from pipelines.counting import BookCounter
+
+    reader = JsonlReader(str(input_folder / "output"), glob_pattern="*.jsonl*", add_file_path=False)
+    pipeline = [reader, BookCounter(INPUT_COUNTER), *middle, BookCounter(OUTPUT_COUNTER)]
+    pipeline.append(JsonlWriter(str(folder / "output"), output_filename="${rank}.jsonl"))
+    return Step("apply", pipeline, executor.tasks, _workers(executor, executor.tasks))
+
+
+def _exclusion(spec: DedupSpec, folder: Path):
+    from datatrove.pipeline.writers import JsonlWriter
+
+    return JsonlWriter(str(folder / "excluded"), output_filename="${rank}.jsonl") if spec.keep_dropped else None
+
+
+def minhash_config(spec: MinhashDedup):
+    from datatrove.pipeline.dedup.minhash import MinhashConfig
+
+    return MinhashConfig(
+        n_grams=spec.n_grams, num_buckets=spec.num_buckets, hashes_per_bucket=spec.hashes_per_bucket, seed=spec.seed
+    )
+
+
+def minhash_steps(spec: MinhashDedup, input_folder: Path, folder: Path, executor: ExecutorConfig) -> list[Step]:
+    from datatrove.pipeline.dedup.minhash import MinhashDedupBuckets
+    from datatrove.pipeline.readers import JsonlReader
+
+    from pipelines.dedup.apply import ApplyDedupDecisions
+    from pipelines.dedup.containment import ContainmentIndex
+    from pipelines.dedup.decide import MinhashDecide
+    from pipelines.dedup.minhash_cluster import BookMinhashCluster
+    from pipelines.dedup.signature import BookMinhashSignature
+
+    cfg = minhash_config(spec)
+    t = executor.tasks
+    contain = spec.containment != "off"
+    reader = JsonlReader(str(input_folder / "output"), glob_pattern="*.jsonl*", add_file_path=False)
+    sig = BookMinhashSignature(
+        str(folder / "signatures"),
+        str(folder / "docs"),
+        cfg,
+        unit=spec.unit,
+        normalize=spec.normalize,
+        quality_key=spec.quality_key,
+        samples_folder=str(folder / "samples") if contain else None,
+        containment_sample=spec.containment_sample if contain else 0,
+        containment_shards=spec.containment_shards,
+    )
+    bucket_tasks = spec.num_buckets * spec.tasks_per_bucket
+    steps = [
+        Step("signatures", [reader, sig], t, _workers(executor, t)),
+        Step(
+            "buckets",
+            [MinhashDedupBuckets(str(folder / "signatures"), str(folder / "buckets"), config=cfg)],
+            bucket_tasks,
+            _workers(executor, bucket_tasks, many=True),
+        ),
+        Step(
+            "clusters",
+            [
+                BookMinhashCluster(
+                    str(folder / "buckets"),
+                    str(folder / "signatures"),
+                    str(folder / "docs"),
+                    str(folder / "clustering"),
+                    str(folder / "clusters.jsonl"),
+                    cfg,
+                    input_tasks=t,
+                    min_similarity=spec.min_similarity,
+                    min_length_ratio=spec.min_length_ratio,
+                    keep=spec.keep,
+                    quality_higher_is_better=spec.quality_higher_is_better,
+                    quality_fallback=spec.quality_fallback,
+                )
+            ],
+            1,
+            1,
+        ),
+    ]
+    if contain:
+        index = ContainmentIndex(
+            str(folder / "samples"),
+            str(folder / "clustering"),
+            str(folder / "containment"),
+            spec.containment_max_books,
+        )
+        steps.append(
+            Step("containment", [index], spec.containment_shards, _workers(executor, spec.containment_shards, True))
+        )
+    decide = MinhashDecide(
+        str(folder / "docs"),
+        str(folder / "clustering"),
+        str(folder / "decisions"),
+        input_tasks=t,
+        containment=spec.containment,
+        containment_folder=str(folder / "containment") if contain else None,
+        containment_shards=spec.containment_shards,
+        containment_min_shingles=spec.containment_min_shingles,
+        containment_threshold=spec.containment_threshold,
+        report_path=str(folder / "containment.jsonl") if contain else None,
+    )
+    steps.append(Step("decisions", [decide], 1, 1))
+    apply = ApplyDedupDecisions(str(folder / "decisions"), spec.id, exclusion_writer=_exclusion(spec, folder))
+    steps.append(_apply_steps(input_folder, folder, spec, [apply], executor))
+    return steps
+
+
+def exact_steps(spec: ExactDedup, input_folder: Path, folder: Path, executor: ExecutorConfig) -> list[Step]:
+    from datatrove.pipeline.readers import JsonlReader
+
+    from pipelines.dedup.apply import ApplyDedupDecisions
+    from pipelines.dedup.exact import ExactCluster, ExactSignature
+
+    t = executor.tasks
+    reader = JsonlReader(str(input_folder / "output"), glob_pattern="*.jsonl*", add_file_path=False)
+    cluster = ExactCluster(
+        str(folder / "docs"),
+        str(folder / "decisions"),
+        str(folder / "clusters.jsonl"),
+        input_tasks=t,
+        keep=spec.keep,
+        quality_higher_is_better=spec.quality_higher_is_better,
+        quality_fallback=spec.quality_fallback,
+    )
+    apply = ApplyDedupDecisions(str(folder / "decisions"), spec.id, exclusion_writer=_exclusion(spec, folder))
+    return [
+        Step(
+            "signatures",
+            [reader, ExactSignature(str(folder / "docs"), spec.normalize, spec.quality_key)],
+            t,
+            _workers(executor, t),
+        ),
+        Step("clusters", [cluster], 1, 1),
+        _apply_steps(input_folder, folder, spec, [apply], executor),
+    ]
+
+
+def paragraph_steps(spec: RepeatedParagraphs, input_folder: Path, folder: Path, executor: ExecutorConfig) -> list:
+    from datatrove.pipeline.readers import JsonlReader
+
+    from pipelines.dedup.paragraphs import ParagraphCount, ParagraphSignature, RemoveRepeatedParagraphs
+
+    t = executor.tasks
+    reader = JsonlReader(str(input_folder / "output"), glob_pattern="*.jsonl*", add_file_path=False)
+    hashes = ParagraphSignature(str(folder / "paragraphs"), spec.shards, spec.min_chars, spec.normalize)
+    count = ParagraphCount(str(folder / "paragraphs"), str(folder / "repeated"), spec.min_books)
+    remove = RemoveRepeatedParagraphs(
+        str(folder / "repeated"),
+        str(folder / "removed_paragraphs"),
+        spec.shards,
+        spec.min_chars,
+        spec.normalize,
+        exclusion_writer=_exclusion(spec, folder),
+    )
+    return [
+        Step("signatures", [reader, hashes], t, _workers(executor, t)),
+        Step("counts", [count], spec.shards, _workers(executor, spec.shards, many=True)),
+        _apply_steps(input_folder, folder, spec, [remove], executor),
+    ]
+
+
+STEP_BUILDERS = {"minhash": minhash_steps, "exact": exact_steps, "repeated_paragraphs": paragraph_steps}

@@ -1,0 +1,52 @@
+"""Processing = the process stage (read, clean, filter), then each dedup stage of the recipe in order.
+
+Each stage reads the output of the one before and has its own hash-named, resumable folder. The result's folder
+is the last stage's (its ``output/`` holds the final books) and its summary counts books through all of them:
+``in`` as read, ``kept`` after the last stage, drops per block and per dedup stage and reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipelines.config import BlockSpec, DataConfig, ExecutorConfig
+from pipelines.dedup.config import DedupSpec
+from pipelines.process import StageResult, run_process_stage
+
+
+def combine_summaries(process: dict[str, Any], dedup: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """The process summary with each dedup stage's drops added and ``kept`` taken from the last stage."""
+    out = {**process, "dropped": dict(process["dropped"])}
+    for stage_id, s in dedup:
+        if s["dropped"]:
+            out["dropped"][stage_id] = dict(s["dropped"])
+        out["kept"] = s["kept"]
+    dropped = sum(sum(r.values()) for r in out["dropped"].values())
+    out["unaccounted"] = out["in"].get("documents", 0) - out["kept"].get("documents", 0) - dropped
+    return out
+
+
+def run_processing(
+    data: DataConfig,
+    blocks: list[BlockSpec],
+    dedup: list[DedupSpec],
+    executor: ExecutorConfig,
+    stages_dir: Path,
+    progress: bool = True,
+) -> StageResult:
+    """Run (or reuse, or resume) the process stage and then every dedup stage."""
+    from pipelines.dedup.stage import run_dedup_stage
+
+    result = run_process_stage(data, blocks, executor, stages_dir, progress=progress)
+    stages = [{"stage": "process", "folder": str(result.folder), "reused": result.reused}]
+    folder, reused, done = result.folder, result.reused, []
+    for spec in dedup:
+        d = run_dedup_stage(spec, folder, executor, stages_dir)
+        stages.append({"stage": f"dedup {spec.id}", "folder": str(d.folder), "reused": d.reused, **d.summary})
+        done.append((spec.id, d.summary))
+        folder, reused = d.folder, reused and d.reused
+    summary = combine_summaries(result.summary, done)
+    if dedup:
+        summary["stages"] = stages
+    return StageResult(folder, summary, reused)
