@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, Strict
+from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, Source, Strict
 from pipelines.dedup.config import DedupSpec
 
 
@@ -65,6 +65,11 @@ class EvalTaskConfig(Strict):
 
 class HoldoutConfig(Strict):
     source: str = Field(description="data source whose documents are held out")
+    text_source: Source | None = Field(
+        None,
+        description="where the held-out books' evaluation text comes from, matched by book id (e.g. the gold side "
+        "of held-out OCR documents); None = the held-out documents themselves",
+    )
     documents: int = Field(ge=1, description="how many (chosen by a seeded hash of the id)")
     chunk_chars: int = Field(1000, ge=100, description="held-out text is scored in chunks of this many characters")
 

@@ -24,7 +24,16 @@ def holdout_documents(data: DataConfig, cfg: HoldoutConfig, seed: int) -> dict[s
     chosen = sorted(docs, key=rank)[: cfg.documents]
     if len(chosen) < cfg.documents:
         raise ValueError(f"evaluation.holdout asks for {cfg.documents} documents; {cfg.source!r} has {len(docs)}")
-    return {i: docs[i] for i in sorted(chosen)}
+    if cfg.text_source is None:
+        return {i: docs[i] for i in sorted(chosen)}
+    # the evaluation text of each held-out book comes from another source, matched by book id
+    prefix = len(cfg.text_source.name) + 1
+    texts = {d.id[prefix:]: d.text for d in cfg.text_source.build(page_separator=data.page_separator).run()}
+    book = {i: i[len(source.name) + 1 :] for i in chosen}
+    missing = [i for i in chosen if book[i] not in texts]
+    if missing:
+        raise ValueError(f"evaluation.holdout.text_source has no text for {len(missing)} held-out books: {missing[:5]}")
+    return {i: texts[book[i]] for i in sorted(chosen)}
 
 
 def chunks(texts: list[str], size: int) -> list[str]:
