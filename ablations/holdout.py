@@ -32,7 +32,9 @@ def holdout_documents(data: DataConfig, cfg: HoldoutConfig, seed: int) -> dict[s
     book = {i: i[len(source.name) + 1 :] for i in chosen}
     missing = [i for i in chosen if book[i] not in texts]
     if missing:
-        raise ValueError(f"evaluation.holdout.text_source has no text for {len(missing)} held-out books: {missing[:5]}")
+        raise ValueError(
+            f"evaluation.holdout.text_source has no text for {len(missing)} held-out books: {missing[:5]}"
+        )
     return {i: texts[book[i]] for i in sorted(chosen)}
 
 

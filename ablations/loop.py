@@ -141,12 +141,13 @@ class Ablation:
         for cand in ab.candidates:
             variant = self.prepare(with_candidate(current, cand))
             seeds = [base_seed + i for i in range(ab.seeds)]
+            confidence = per_look_confidence(ab.confidence, ab.seeds, ab.max_seeds)
             while True:
                 verdict = decide(
                     self.final_results(current, seeds),
                     self.final_results(variant, seeds),
                     weights,
-                    ab.confidence,
+                    confidence,
                     ab.bootstrap_samples,
                     base_seed,
                 )
@@ -159,12 +160,21 @@ class Ablation:
                     "section": cand.section,
                     "baseline": current.name,
                     "variant": variant.name,
+                    "confidence": confidence,
                     **verdict.as_dict(),
                 }
             )
             if verdict.verdict == "keep":
                 current = variant
         return current
+
+
+def per_look_confidence(confidence: float, seeds: int, max_seeds: int) -> float:
+    """Confidence of each interval when inconclusive verdicts buy seeds: up to ``max_seeds - seeds + 1`` looks at
+    the same comparison, so each look spends an equal share of the error rate (Bonferroni) and the chance of any
+    false keep/drop stays within ``1 - confidence``."""
+    looks = max(1, max_seeds - seeds + 1)
+    return 1 - (1 - confidence) / looks
 
 
 def _mean_metrics(rows: list[dict]) -> dict[str, float]:

@@ -53,13 +53,14 @@ def write_report(cfg: RecipeConfig, run_dir: Path, variants, decisions: list[dic
         "Aggregate score difference (variant - current recipe) in baseline item standard deviations, at the "
         "last checkpoint, with its interval (bootstrap over seeds and items, Student-t over seeds).",
         "",
-        "| candidate | verdict | delta | interval | seeds | min. detectable effect | seeds to detect delta |",
-        "|---|---|---|---|---|---|---|",
+        "| candidate | verdict | delta | interval | confidence | seeds | min. detectable effect | seeds to detect |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for d in decisions:
         lines.append(
             f"| {d['candidate']} | **{d['verdict']}** | {d['delta']:+.4f} | [{d['low']:+.4f}, "
-            f"{d['high']:+.4f}] | {d['seeds']} | {d['mde']:.4f} | {d['seeds_for_observed'] or '-'} |"
+            f"{d['high']:+.4f}] | {d.get('confidence', cfg.ablation.confidence):.4f} | {d['seeds']} | "
+            f"{d['mde']:.4f} | {d['seeds_for_observed'] or '-'} |"
         )
     lines += ["", f"Final recipe: `{final.name}` (written to `final_recipe.yaml`).", ""]
 

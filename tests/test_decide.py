@@ -57,3 +57,10 @@ def test_signal_checks():
     assert chk["monotonicity"] == 1.0 and chk["above_chance"] is True and chk["snr"] > 10
     flat = signal_checks([[(1, 0.3), (2, 0.1), (3, 0.2)]] * 2, [0.5, 0.5], chance=0.5)
     assert flat["above_chance"] is False
+
+
+def test_looks_at_one_comparison_share_the_error_rate():
+    from ablations.loop import per_look_confidence
+
+    assert per_look_confidence(0.95, 3, 3) == 0.95
+    assert abs(per_look_confidence(0.95, 3, 5) - (1 - 0.05 / 3)) < 1e-12

@@ -114,7 +114,7 @@ def candidate_section(d: dict, base: VariantData | None, var: VariantData | None
         "| evidence | value |",
         "|---|---|",
         f"| aggregate difference (baseline item sd) | {_signed(d['delta'])} |",
-        f"| {confidence:.0%} interval | [{_signed(d['low'])}, {_signed(d['high'])}] |",
+        f"| {confidence:.1%} interval | [{_signed(d['low'])}, {_signed(d['high'])}] |",
         f"| verdict | {d['verdict']} |",
         f"| seeds (paired) | {d['seeds']} |",
         f"| minimum detectable effect (80% power) | {d['mde']:.4f} |",
@@ -224,7 +224,7 @@ def render(run_dir: Path) -> str:
     if not decisions:
         lines += ["No candidates were tried: the run trained the baseline only.", ""]
     for d in decisions:
-        lines += candidate_section(d, vs.get(d["baseline"]), vs.get(d["variant"]), confidence)
+        lines += candidate_section(d, vs.get(d["baseline"]), vs.get(d["variant"]), d.get("confidence", confidence))
     lines += [
         "## Scores at the last checkpoint",
         "",
