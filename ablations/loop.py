@@ -16,10 +16,10 @@ from pathlib import Path
 from ablations.config import CandidateSpec, RecipeConfig
 from ablations.decide import decide
 from ablations.evaluate import Evaluator
-from ablations.stages import finish, finished, stage_folder, start
 from ablations.tokenize import token_count, tokenize_stage
 from ablations.tracking import RunLogger
 from pipelines.config import BlockSpec, DataConfig
+from pipelines.stages import finish, finished, stage_folder, start
 
 
 @dataclass

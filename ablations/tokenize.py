@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ablations.stages import finish, finished, stage_folder, start
 from pipelines.fingerprint import stable_hash
+from pipelines.stages import finish, finished, stage_folder, start
 
 
 def tokenize_stage(processed: Path, processed_key: str, tokenizer_dir: Path, seed: int, root: Path) -> Path:

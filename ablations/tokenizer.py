@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ablations.config import TokenizerConfig
-from ablations.stages import finish, finished, stage_folder, start
+from pipelines.stages import finish, finished, stage_folder, start
 
 BOS = "<|endoftext|>"
 # Never produced by our data. lighteval strips a trailing eos token from evaluation contexts, and our contexts are

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig
-from pipelines.fingerprint import listing_fingerprint, stable_hash
+from pipelines.fingerprint import listing_fingerprint
 from pipelines.readers.base import SourceUnavailable
+from pipelines.stages import finish, finished, stage_folder
+from pipelines.stages import start as start_stage
 
 INPUT_COUNTER = "input"
 OUTPUT_COUNTER = "kept"
@@ -195,12 +197,10 @@ def run_process_stage(
 
     check_sources(data)
     key = stage_key(data, blocks, executor)
-    folder = (stages_dir / f"process-{stable_hash(key)}").resolve()
-    manifest = folder / "manifest.json"
-    if manifest.exists():
-        return StageResult(folder, json.loads(manifest.read_text())["summary"], reused=True)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "stage_key.json").write_text(json.dumps(key, indent=2, ensure_ascii=False))
+    folder = stage_folder(stages_dir, "process", key)
+    if done := finished(folder):
+        return StageResult(folder, done["summary"], reused=True)
+    start_stage(folder, key)  # not fresh: datatrove's completion markers resume a killed stage task by task
     start = time.time()
     LocalPipelineExecutor(
         pipeline=build_pipeline(data, blocks, folder, progress=progress and executor.tasks == 1),
@@ -213,8 +213,5 @@ def run_process_stage(
     stats = merged_stats(folder / "logs", executor.tasks)
     (folder / "stats.json").write_text(stats.to_json())
     summary = summarize(stats, data, blocks)
-    record = {"stage": "process", "key": key, "summary": summary, "seconds": round(time.time() - start, 2)}
-    tmp = manifest.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False))
-    tmp.replace(manifest)
+    finish(folder, {"stage": "process", "key": key, "summary": summary, "seconds": round(time.time() - start, 2)})
     return StageResult(folder, summary, reused=False)

@@ -16,7 +16,6 @@ task by task; ``manifest.json`` is written last and marks the stage finished (a 
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,8 @@ from typing import Any
 from pipelines.config import ExecutorConfig
 from pipelines.dedup.config import DedupSpec
 from pipelines.dedup.steps import INPUT_COUNTER, OUTPUT_COUNTER, STEP_BUILDERS
-from pipelines.fingerprint import stable_hash
+from pipelines.stages import finish, finished, stage_folder
+from pipelines.stages import start as start_stage
 
 # bump when a code change alters what a dedup stage writes, so old stage folders are not reused
 DEDUP_CODE_VERSION = 1
@@ -94,12 +94,10 @@ def run_dedup_stage(spec: DedupSpec, input_folder: Path, executor: ExecutorConfi
     from pipelines.process import merged_stats
 
     key = dedup_stage_key(spec, input_folder, executor)
-    folder = (stages_dir / f"dedup-{spec.id}-{stable_hash(key)}").resolve()
-    manifest = folder / "manifest.json"
-    if manifest.exists():
-        return DedupResult(folder, json.loads(manifest.read_text())["summary"], reused=True)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "stage_key.json").write_text(json.dumps(key, indent=2, ensure_ascii=False))
+    folder = stage_folder(stages_dir, f"dedup-{spec.id}", key)
+    if done := finished(folder):
+        return DedupResult(folder, done["summary"], reused=True)
+    start_stage(folder, key)  # not fresh: each step resumes from datatrove's completion markers
     start = time.time()
     step_stats = {}
     timings = {}
@@ -131,7 +129,6 @@ def run_dedup_stage(spec: DedupSpec, input_folder: Path, executor: ExecutorConfi
 
 def _finish(folder: Path, key: dict, spec: DedupSpec, summary: dict, start: float, timings: dict) -> DedupResult:
     """Write ``manifest.json`` last (atomically): it marks the stage finished."""
-    manifest = folder / "manifest.json"
     record = {
         "stage": f"dedup {spec.id}",
         "key": key,
@@ -139,7 +136,5 @@ def _finish(folder: Path, key: dict, spec: DedupSpec, summary: dict, start: floa
         "seconds": round(time.time() - start, 2),
         "step_seconds": timings,
     }
-    tmp = manifest.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False))
-    tmp.replace(manifest)
+    finish(folder, record)
     return DedupResult(folder, summary, reused=False)

@@ -1,5 +1,7 @@
-"""Hashed stage folders: a stage is a pure function of its key, its folder is named by the key's hash, and its
-``manifest.json`` (written last, atomically) marks it finished, so a finished stage is reused and a killed one redone.
+"""Hashed stage folders (process, dedup, tokenizer, tokens, training runs).
+
+A stage is a pure function of its key: its folder is named by the key's hash, and its ``manifest.json`` (written
+last, atomically) marks it finished, so a finished stage is reused and a killed one redone or resumed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pipelines.fingerprint import stable_hash
 
 
 def stage_folder(root: Path, kind: str, key: Any) -> Path:
-    return root / f"{kind}-{stable_hash(key)}"
+    """``<root>/<kind>-<hash of key>``, absolute."""
+    return (root / f"{kind}-{stable_hash(key)}").resolve()
 
 
 def finished(folder: Path) -> dict | None:
