@@ -55,7 +55,7 @@ class Evaluator:
         out.update(self.bpb_chunks)
         return out
 
-    def evaluate(self, model, tokenizer, tokenizer_dir: Path, seq_len: int, tag: str) -> dict[str, list[dict]]:
+    def evaluate(self, model, tokenizer, tokenizer_dir: Path, seq_len: int) -> dict[str, list[dict]]:
         """Per task, per item scores: {"id", "score", and acc/logprob/margin or bpb}."""
         import torch
 
@@ -63,24 +63,19 @@ class Evaluator:
         from ablations.lighteval_tasks import run_lighteval, task_configs
 
         grad_was = torch.is_grad_enabled()  # lighteval turns autograd off globally (at import and per model)
+        results: dict[str, list[dict]] = {}
         try:
-            return self._evaluate(
-                model, tokenizer, tokenizer_dir, seq_len, tag, run_lighteval, task_configs, bits_per_byte
-            )
+            if self.folders:
+                if self._configs is None:
+                    self._configs = task_configs(self.folders)
+                for name, rows in run_lighteval(model, tokenizer_dir, self._configs, self.batch_size).items():
+                    results[name] = [r | {"score": r["margin"]} for r in rows]
+            for name, chunks in self.bpb_chunks.items():
+                values = bits_per_byte(model, tokenizer, chunks, seq_len, self.batch_size)
+                results[name] = [{"id": str(i), "bpb": v, "score": -v} for i, v in enumerate(values)]
         finally:
             torch.set_grad_enabled(grad_was)
             model.train()
-
-    def _evaluate(self, model, tokenizer, tokenizer_dir, seq_len, tag, run_lighteval, task_configs, bits_per_byte):
-        results: dict[str, list[dict]] = {}
-        if self.folders:
-            if self._configs is None:
-                self._configs = task_configs(self.folders)
-            for name, rows in run_lighteval(model, tokenizer_dir, self._configs, self.batch_size, tag).items():
-                results[name] = [r | {"score": r["margin"]} for r in rows]
-        for name, chunks in self.bpb_chunks.items():
-            values = bits_per_byte(model, tokenizer, chunks, seq_len, self.batch_size)
-            results[name] = [{"id": str(i), "bpb": v, "score": -v} for i, v in enumerate(values)]
         return results
 
 

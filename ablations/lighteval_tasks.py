@@ -102,7 +102,7 @@ def _only_custom_tasks():
         Registry.load_all_task_configs = original
 
 
-def run_lighteval(model, tokenizer_dir: Path, configs: list, batch_size: int, tag: str) -> dict[str, list[dict]]:
+def run_lighteval(model, tokenizer_dir: Path, configs: list, batch_size: int) -> dict[str, list[dict]]:
     """Per task, per item: {"id", "acc", "logprob", "margin"}; runs lighteval's Pipeline on ``model``."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from lighteval.logging.evaluation_tracker import EvaluationTracker

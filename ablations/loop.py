@@ -98,7 +98,7 @@ class Ablation:
         logger = RunLogger(cfg.tracking, folder, f"{v.name}-seed{seed}", {"variant": v.name, "seed": seed, **key})
 
         def on_checkpoint(model, step: int, tokens: int) -> dict:
-            res = self.evaluator.evaluate(model, self.tokenizer, self.tokenizer_dir, cfg.model.max_seq_len, str(step))
+            res = self.evaluator.evaluate(model, self.tokenizer, self.tokenizer_dir, cfg.model.max_seq_len)
             summary = {t: _mean_metrics(rows) for t, rows in res.items()}
             logger.log({f"eval/{t}/{m}": x for t, ms in summary.items() for m, x in ms.items()}, step)
             return res
