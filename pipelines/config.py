@@ -216,8 +216,46 @@ class BlockSpec(Strict):
         return self
 
 
+class SlurmResources(Strict):
+    """Resources of one kind of SLURM job."""
+
+    cpus_per_task: int = Field(1, ge=1)
+    mem_per_cpu_gb: int = Field(2, ge=1)
+    gpus: int = Field(0, ge=0, description="GPUs per job (training)")
+    time: str = Field("01:00:00", description="wall-clock limit, SLURM syntax")
+
+
+class SlurmConfig(Strict):
+    """Where and how FineBooks submits its SLURM jobs (slurm/README.md)."""
+
+    partition: str = "debug"
+    account: str | None = None
+    qos: str | None = None
+    env_command: str | None = Field(
+        None, description="shell line activating the Python environment in a job; default: the running venv"
+    )
+    sbatch_args: dict[str, str] = Field(
+        default_factory=dict, description="extra #SBATCH options, e.g. {constraint: a100}"
+    )
+    processing: SlurmResources = SlurmResources()
+    training: SlurmResources = SlurmResources(cpus_per_task=2)
+    max_retries: int = Field(2, ge=0, description="resubmissions of a failed or preempted stage before giving up")
+    poll_seconds: float = Field(5.0, gt=0, description="how often --wait polls the run state")
+
+
+class RayConfig(Strict):
+    address: str | None = Field(None, description="cluster address; None = start a local Ray instance")
+    num_cpus: int | None = Field(None, description="CPUs of the local instance; None = all")
+    cpus_per_task: int = 1
+    mem_per_cpu_gb: float = 2
+
+
 class ExecutorConfig(Strict):
-    kind: Literal["local"] = Field("local", description="local now; slurm and ray with the scale-out work")
+    kind: Literal["local", "ray", "slurm"] = Field(
+        "local", description="local: this machine; ray: datatrove's RayPipelineExecutor; slurm: sbatch jobs"
+    )
     tasks: int = Field(1, ge=1, description="datatrove tasks (shards of the input)")
     workers: int = Field(-1, description="tasks run at once; -1 = all")
     start_method: Literal["forkserver", "spawn", "fork"] = "forkserver"
+    slurm: SlurmConfig = SlurmConfig()
+    ray: RayConfig = RayConfig()

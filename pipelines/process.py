@@ -1,4 +1,5 @@
-"""The process stage: readers -> clean/filter blocks -> JSONL output, run by datatrove's local executor.
+"""The process stage: readers -> clean/filter blocks -> JSONL output, run by a datatrove executor
+(``pipelines/executors.py``: local, Ray, or a SLURM array).
 
 The stage folder is named by a hash of everything that decides its output (sources and their listing
 fingerprints, blocks with all parameters, number of tasks), so a changed recipe gets a new folder and a
@@ -192,8 +193,11 @@ def run_process(
 def run_process_stage(
     data: DataConfig, blocks: list[BlockSpec], executor: ExecutorConfig, stages_dir: Path, progress: bool = True
 ) -> StageResult:
-    """Run (or reuse, or resume) the process stage under ``stages_dir``."""
-    from datatrove.executor import LocalPipelineExecutor
+    """Run (or reuse, or resume) the process stage under ``stages_dir``.
+
+    With ``executor.kind: slurm`` this runs inside a SLURM job (the array was submitted by ``submit_process_stage``):
+    the tasks it finished are skipped, and what is left runs on the job's CPUs."""
+    from pipelines.executors import run_pipeline
 
     check_sources(data)
     key = stage_key(data, blocks, executor)
@@ -202,16 +206,39 @@ def run_process_stage(
         return StageResult(folder, done["summary"], reused=True)
     start_stage(folder, key)  # not fresh: datatrove's completion markers resume a killed stage task by task
     start = time.time()
-    LocalPipelineExecutor(
-        pipeline=build_pipeline(data, blocks, folder, progress=progress and executor.tasks == 1),
-        tasks=executor.tasks,
-        workers=executor.workers,
-        logging_dir=str(folder / "logs"),
-        start_method=executor.start_method,
-        skip_completed=True,
-    ).run()
+    run_pipeline(
+        build_pipeline(data, blocks, folder, progress=progress and executor.tasks == 1),
+        executor.tasks,
+        executor.workers,
+        folder / "logs",
+        executor if executor.kind == "ray" else executor.model_copy(update={"kind": "local"}),
+    )
     stats = merged_stats(folder / "logs", executor.tasks)
     (folder / "stats.json").write_text(stats.to_json())
     summary = summarize(stats, data, blocks)
     finish(folder, {"stage": "process", "key": key, "summary": summary, "seconds": round(time.time() - start, 2)})
     return StageResult(folder, summary, reused=False)
+
+
+def process_stage_folder(
+    data: DataConfig, blocks: list[BlockSpec], executor: ExecutorConfig, stages_dir: Path
+) -> Path:
+    """The folder the process stage of ``blocks`` has (or will have), without running anything."""
+    return stage_folder(stages_dir, "process", stage_key(data, blocks, executor))
+
+
+def submit_process_stage(
+    data: DataConfig, blocks: list[BlockSpec], executor: ExecutorConfig, stages_dir: Path, job_name: str
+) -> str | None:
+    """Submit the unfinished tasks of the process stage as a SLURM array (datatrove's SlurmPipelineExecutor); the
+    job id, or None when there is nothing to run. The manifest is written by the job that reads the output next
+    (``run_process_stage`` finds every task complete and only merges the stats)."""
+    from pipelines.executors import submit_pipeline
+
+    check_sources(data)
+    key = stage_key(data, blocks, executor)
+    folder = stage_folder(stages_dir, "process", key)
+    if finished(folder):
+        return None
+    start_stage(folder, key)
+    return submit_pipeline(build_pipeline(data, blocks, folder), executor.tasks, folder / "logs", executor, job_name)

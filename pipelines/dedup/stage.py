@@ -2,8 +2,8 @@
 
 Each stage has its own folder, ``dedup-<id>-<hash>``, named by a hash of its parameters, its input stage folder
 (itself named by a hash of everything upstream) and the task count. Inside, every step is a datatrove
-``LocalPipelineExecutor`` run with its own ``logs/<step>/`` and completion markers, so a killed stage resumes
-task by task; ``manifest.json`` is written last and marks the stage finished (a rerun reuses it).
+executor run (``pipelines/executors.py``: local or Ray) with its own ``logs/<step>/`` and completion markers, so a
+killed stage resumes task by task; ``manifest.json`` is written last and marks the stage finished (a rerun reuses it).
 
     signatures/ buckets/ ...   working files of the steps
     output/<rank>.jsonl.gz     the kept books (input of the next stage)
@@ -89,8 +89,7 @@ def summarize_dedup(step_stats: dict[str, Any], spec: DedupSpec) -> dict[str, An
 
 def run_dedup_stage(spec: DedupSpec, input_folder: Path, executor: ExecutorConfig, stages_dir: Path) -> DedupResult:
     """Run (or reuse, or resume) one dedup stage reading ``input_folder/output``."""
-    from datatrove.executor import LocalPipelineExecutor
-
+    from pipelines.executors import run_pipeline
     from pipelines.process import merged_stats
 
     key = dedup_stage_key(spec, input_folder, executor)
@@ -109,14 +108,9 @@ def run_dedup_stage(spec: DedupSpec, input_folder: Path, executor: ExecutorConfi
     for step in STEP_BUILDERS[spec.kind](spec, input_folder, folder, executor):
         t0 = time.time()
         logs = folder / "logs" / step.name
-        LocalPipelineExecutor(
-            pipeline=step.pipeline,
-            tasks=step.tasks,
-            workers=step.workers,
-            logging_dir=str(logs),
-            start_method=executor.start_method,
-            skip_completed=True,
-        ).run()
+        # SLURM: a dedup stage runs inside one job (ablations/slurm/), on its CPUs
+        local = executor if executor.kind == "ray" else executor.model_copy(update={"kind": "local"})
+        run_pipeline(step.pipeline, step.tasks, step.workers, logs, local)
         step_stats[step.name] = merged_stats(logs, step.tasks)
         timings[step.name] = round(time.time() - t0, 2)
     from datatrove.utils.stats import PipelineStats
