@@ -7,6 +7,10 @@ summary, also written as ``summary.json`` in it.
 
 Publishing (``ablations/publish/cli.py``): ``run_ablation.py docs RUN_DIR``, ``run_ablation.py release CONFIG --out
 DIR [--push-to-hub REPO]``, ``run_ablation.py reproduce DIR``.
+
+With ``executor.kind: slurm`` the run is submitted as SLURM jobs (``ablations/slurm/``, ``slurm/README.md``);
+``--wait`` follows it to the end, ``--status`` shows every stage and job. Exit codes: 0 ok, 2 config error,
+3 data error, 4 SLURM error.
 """
 
 from __future__ import annotations
@@ -33,6 +37,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--stage", choices=STAGES, default=STAGES[-1], help="stop after this stage")
     p.add_argument("--check", action="store_true", help="validate the config, print it resolved, and exit")
+    p.add_argument("--status", action="store_true", help="show each stage's state (and each SLURM job's) and exit")
+    p.add_argument(
+        "--wait", action="store_true", help="executor.kind=slurm: after submitting, wait for the run and summarise it"
+    )
     return p.parse_args(argv)
 
 
@@ -55,6 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         print(dump_recipe(cfg), end="")
         return 0
+    if args.status:
+        from ablations.experiment import run_dir_of
+        from ablations.slurm.status import format_status
+
+        print(format_status(run_dir_of(cfg)))
+        return 0
+    if cfg.executor.kind == "slurm":
+        return run_on_slurm(cfg, args)
 
     from ablations.experiment import format_summary, run_experiment
     from pipelines.readers.base import SourceUnavailable
@@ -65,6 +81,33 @@ def main(argv: list[str] | None = None) -> int:
         print(f"data error: {e}", file=sys.stderr)
         return 3
     print(format_summary(run_dir, summary))
+    return 0
+
+
+def run_on_slurm(cfg, args: argparse.Namespace) -> int:
+    """Submit the run's driver job; with --wait, follow it to the end and print the same summary as a local run."""
+    import json
+
+    from ablations.experiment import format_summary
+    from ablations.slurm.driver import launch, wait
+
+    if args.stage != STAGES[-1]:
+        print("config error: --stage is for local runs; on SLURM the driver runs every stage", file=sys.stderr)
+        return 2
+    try:
+        run_dir, job = launch(cfg, Path(__file__).resolve().parent)
+    except RuntimeError as e:
+        print(f"slurm error: {e}", file=sys.stderr)
+        return 4
+    print(f"submitted driver job {job} for {run_dir}")
+    print(f"follow it with: python run_ablation.py {args.config} --status")
+    if not args.wait:
+        return 0
+    state = wait(run_dir, cfg.executor.slurm.poll_seconds)
+    if state["state"] != "done":
+        print(f"slurm error: run {state['state']}: {state.get('message', '')}", file=sys.stderr)
+        return 4
+    print(format_summary(run_dir, json.loads((run_dir / "summary.json").read_text())))
     return 0
 
 

@@ -19,4 +19,21 @@ else
     "apt-get install cmake build-essential libboost-program-options-dev libboost-system-dev" \
     "libboost-thread-dev libboost-test-dev libeigen3-dev zlib1g-dev libbz2-dev liblzma-dev && ./setup.sh"
 fi
+# nanotron's config classes for tests/test_nanotron.py, in their own environment: lighteval breaks when nanotron is
+# importable beside it. PyPI's nanotron 0.4 on the CPU torch (about 20 s); GPU training installs nanotron from its
+# repository instead (docs/nanotron.md).
+if { [ -x .venv-nanotron/bin/python ] || "$PYTHON" -m venv .venv-nanotron; } \
+  && .venv-nanotron/bin/python -m pip install --quiet "torch==2.13.0" \
+  && .venv-nanotron/bin/python -m pip install --quiet "nanotron==0.4"; then
+  echo "nanotron 0.4 (config checks only) installed in $(pwd)/.venv-nanotron"
+else
+  echo "ERROR: .venv-nanotron could not be set up (see pip's messages above); tests/test_nanotron.py fails until" \
+    "./setup.sh completes it" >&2
+fi
+# A single-node SLURM cluster for tests/test_slurm.py (Debian slurm-wlm + munge, about 10 s): installed when this
+# runs as root on a machine with apt-get and no SLURM; FINEBOOKS_NO_SLURM=1 skips it. Started by the tests.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v sbatch >/dev/null 2>&1 \
+  && [ -z "${FINEBOOKS_NO_SLURM:-}" ]; then
+  slurm/local_cluster.sh install || echo "ERROR: SLURM packages not installed; tests/test_slurm.py will fail" >&2
+fi
 echo "FineBooks installed in $(pwd)/.venv"

@@ -29,12 +29,16 @@ def _shared_data(repo: Path) -> Path | None:
     return path if path.is_dir() else None
 
 
-def setup_run(cfg: RecipeConfig, repo: Path):
-    """Run folder with its record, the held-out evaluation documents, and the process function of this run."""
+def setup_run(cfg: RecipeConfig, repo: Path, record: bool = True):
+    """Run folder with its record, the held-out evaluation documents, and the process function of this run.
+
+    ``process(blocks, data=None, plan=False)`` runs (or reuses) the processing stages of ``blocks`` and returns the
+    StageResult; with ``plan=True`` it runs nothing and returns the folder of the last stage."""
     from pipelines.process import run_process
 
     run_dir = run_dir_of(cfg)
-    write_run_record(cfg, run_dir, repo)
+    if record:
+        write_run_record(cfg, run_dir, repo)
     holdout: dict[str, str] = {}
     if cfg.evaluation.holdout:
         from ablations.holdout import holdout_documents
@@ -42,10 +46,20 @@ def setup_run(cfg: RecipeConfig, repo: Path):
         holdout = holdout_documents(cfg.data, cfg.evaluation.holdout, cfg.experiment.seed)
         (run_dir / "holdout_ids.json").write_text(json.dumps(sorted(holdout), indent=1))
 
-    def process(blocks: list[BlockSpec], data: DataConfig | None = None):
+    def process(blocks: list[BlockSpec], data: DataConfig | None = None, plan: bool = False):
         if holdout:  # evaluation documents leave the training pool before any other block sees them
             blocks = [BlockSpec(block="exclude_ids", id="eval_holdout", params={"ids": sorted(holdout)}), *blocks]
+        if plan:
+            from pipelines.processing import processing_folders
+
+            return processing_folders(data or cfg.data, blocks, cfg.dedup, cfg.executor, run_dir / "stages")[-1]
         return run_process(data or cfg.data, blocks, cfg.executor, run_dir / "stages", dedup=cfg.dedup)
+
+    process.blocks_of = lambda blocks: (  # the process stage's own blocks (for a SLURM array of it)
+        [BlockSpec(block="exclude_ids", id="eval_holdout", params={"ids": sorted(holdout)}), *blocks]
+        if holdout
+        else list(blocks)
+    )
 
     return run_dir, holdout, process
 
@@ -72,8 +86,18 @@ def run_experiment(cfg: RecipeConfig, stop_after: str, repo: Path) -> tuple[Path
     return run_dir, summary
 
 
-def make_ablation(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, process, holdout: dict[str, str]):
-    """The tokenizer (trained on the baseline data), the evaluator and the loop object of an experiment."""
+def make_ablation(
+    cfg: RecipeConfig,
+    run_dir: Path,
+    repo: Path,
+    baseline,
+    process,
+    holdout: dict[str, str],
+    evaluator: bool = True,
+    eval_data: Path | None = None,
+):
+    """The tokenizer (trained on the baseline data), the evaluator and the loop object of an experiment.
+    ``baseline`` is the baseline's processing StageResult (or its folder, for a loop that plans or trains only)."""
     from transformers import PreTrainedTokenizerFast
 
     from ablations.evaluate import Evaluator
@@ -81,13 +105,16 @@ def make_ablation(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, proces
     from ablations.loop import Ablation
     from ablations.tokenizer import tokenizer_stage
 
-    tok_dir = tokenizer_stage(cfg.tokenizer, baseline.folder / "output", baseline.folder.name, run_dir / "stages")
     if not cfg.evaluation.tasks:
         raise ValueError("evaluation.tasks is empty: the ablation stage needs at least one task")
+    folder = getattr(baseline, "folder", baseline)
+    tok_dir = tokenizer_stage(cfg.tokenizer, folder / "output", folder.name, run_dir / "stages")
+    if not evaluator:
+        return Ablation(cfg, run_dir, process, None, tok_dir, progress=False)
     size = cfg.evaluation.holdout.chunk_chars if cfg.evaluation.holdout else 1000
     evaluator = Evaluator(
         cfg.evaluation.tasks,
-        run_dir / "eval_data",
+        eval_data or run_dir / "eval_data",  # concurrent SLURM jobs each write their own copy
         _shared_data(repo),
         chunks(list(holdout.values()), size),
         cfg.experiment.seed,
@@ -99,9 +126,7 @@ def make_ablation(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, proces
 
 
 def _ablate(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, process, holdout, stop_after) -> dict[str, Any]:
-    from ablations.overlap import overlap
-    from ablations.report import write_report
-    from ablations.tokenize import token_count, tokenize_stage
+    from ablations.tokenize import tokenize_stage
     from ablations.tokenizer import tokenizer_stage
 
     if stop_after == "tokenize":
@@ -112,6 +137,15 @@ def _ablate(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, process, hol
         return {"tokenizer": str(tok_dir), "tokens": str(tokens)}
     ablation = make_ablation(cfg, run_dir, repo, baseline, process, holdout)
     final = ablation.run()
+    return finish_ablation(cfg, run_dir, ablation, final)
+
+
+def finish_ablation(cfg: RecipeConfig, run_dir: Path, ablation, final) -> dict[str, Any]:
+    """After the loop: contamination check, report, decisions.json, variants.json; the summary's ablation part."""
+    from ablations.overlap import overlap
+    from ablations.report import write_report
+    from ablations.tokenize import token_count
+
     if not ablation.decisions:  # no candidates: train the baseline alone
         ablation.final_results(final, [cfg.experiment.seed + i for i in range(cfg.ablation.seeds)])
     texts = ablation.evaluator.texts()

@@ -61,6 +61,11 @@ def train_bpe(texts: Iterator[str], vocab_size: int, out_dir: Path) -> Path:
     return out_dir
 
 
+def tokenizer_folder(cfg: TokenizerConfig, reference_key: str, root: Path) -> Path:
+    """The folder ``tokenizer_stage`` writes (or wrote), without running anything."""
+    return stage_folder(root, "tokenizer", {"tokenizer": cfg.model_dump(mode="json"), "reference": reference_key})
+
+
 def tokenizer_stage(cfg: TokenizerConfig, reference: Path, reference_key: str, root: Path) -> Path:
     """The tokenizer folder, trained (or loaded) once per experiment and reused on reruns."""
     key = {"tokenizer": cfg.model_dump(mode="json"), "reference": reference_key}

@@ -27,6 +27,19 @@ def combine_summaries(process: dict[str, Any], dedup: list[tuple[str, dict[str, 
     return out
 
 
+def processing_folders(
+    data: DataConfig, blocks: list[BlockSpec], dedup: list[DedupSpec], executor: ExecutorConfig, stages_dir: Path
+) -> list[Path]:
+    """The folders of the process stage and of each dedup stage after it, named without running anything."""
+    from pipelines.dedup.stage import dedup_stage_folder
+    from pipelines.process import process_stage_folder
+
+    folders = [process_stage_folder(data, blocks, executor, stages_dir)]
+    for spec in dedup:
+        folders.append(dedup_stage_folder(spec, folders[-1], executor, stages_dir))
+    return folders
+
+
 def run_processing(
     data: DataConfig,
     blocks: list[BlockSpec],

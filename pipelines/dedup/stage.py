@@ -51,6 +51,10 @@ def dedup_stage_key(spec: DedupSpec, input_folder: Path, executor: ExecutorConfi
     }
 
 
+def dedup_stage_folder(spec: DedupSpec, input_folder: Path, executor: ExecutorConfig, stages_dir: Path) -> Path:
+    return stage_folder(stages_dir, f"dedup-{spec.id}", dedup_stage_key(spec, input_folder, executor))
+
+
 def _total(value) -> int:
     """A counter's total, whether datatrove left it as MetricStats (merged tasks) or as its JSON form (one task)."""
     if hasattr(value, "total"):

@@ -1,0 +1,1 @@
+"""Running a recipe on SLURM: the driver (rounds of jobs), the job entry point, sbatch and status."""

@@ -1,0 +1,182 @@
+"""A tiny ablation through a real SLURM cluster on localhost (slurm/local_cluster.sh), against the local run.
+
+The same recipe runs locally and on SLURM by changing only its executor section; every stage folder, every score
+and every decision must be identical. The fault test cancels the training array while a run is mid-way (after its
+first checkpoint): the driver's next round sees the unfinished stage, resubmits it, training resumes from the
+checkpoint, and the results still equal the uninterrupted local run, with no duplicated outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_ablation_e2e import tiny_recipe
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = [pytest.mark.slow, pytest.mark.slurm]
+
+SLURM_EXECUTOR = (
+    "executor: {kind: slurm, tasks: 2, workers: 1, "
+    "slurm: {poll_seconds: 1, max_retries: 1, training: {cpus_per_task: 1, mem_per_cpu_gb: 2}}}"
+)
+
+
+def cluster_up() -> bool:
+    if not shutil.which("sinfo"):
+        return False
+    out = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True)
+    return out.returncode == 0 and any(s in out.stdout for s in ("idle", "mixed", "allocated"))
+
+
+@pytest.fixture(scope="module")
+def cluster() -> None:
+    if not cluster_up() and shutil.which("slurmctld") and os.geteuid() == 0:
+        subprocess.run([str(REPO / "slurm/local_cluster.sh"), "start"], check=True, timeout=120)
+    if not cluster_up():
+        pytest.fail(
+            "no SLURM cluster on this machine: as root run `slurm/local_cluster.sh install && slurm/local_cluster.sh "
+            "start` (Debian slurm-wlm + munge; .ci/run does), or deselect these tests with -m 'not slurm'"
+        )
+
+
+def recipe(root: Path, shared: Path, executor: str) -> Path:
+    """The tiny recipe of test_ablation_e2e with longer training (4 checkpoints) and one decision round."""
+    path = tiny_recipe(root, shared)
+    text = path.read_text()
+    text = text.replace(
+        "token_budget: 6144, batch_size: 8, checkpoints: 2", "token_budget: 40960, batch_size: 8, checkpoints: 4"
+    )
+    text = text.replace("max_seeds: 3", "max_seeds: 2").replace("executor: {tasks: 1, workers: 1}", executor)
+    path.write_text(text)
+    return path
+
+
+def cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(REPO / "run_ablation.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory, shared_data) -> Path:
+    root = tmp_path_factory.mktemp("local")
+    out = cli(recipe(root, shared_data, "executor: {kind: local, tasks: 2, workers: 1}"))
+    assert out.returncode == 0, out.stderr[-3000:]
+    return root / "runs" / "tiny"
+
+
+def results(run_dir: Path) -> dict[str, list]:
+    """Per training run: (step, tokens, loss, scores) of every checkpoint."""
+    out = {}
+    for folder in sorted((run_dir / "stages").glob("train-*")):
+        record = json.loads((folder / "manifest.json").read_text())
+        out[folder.name] = [(e["step"], e["tokens"], e["loss"], e["tasks"]) for e in record["evals"]]
+    return out
+
+
+def assert_same_as_local(run_dir: Path, local: Path) -> None:
+    assert sorted(p.name for p in (run_dir / "stages").iterdir()) == sorted(
+        p.name for p in (local / "stages").iterdir()
+    )
+    assert results(run_dir) == results(local)  # bit for bit: same data order, init, steps and scores
+    assert json.loads((run_dir / "decisions.json").read_text()) == json.loads((local / "decisions.json").read_text())
+    summary, local_summary = (json.loads((d / "summary.json").read_text()) for d in (run_dir, local))
+    assert summary["documents"] == local_summary["documents"]
+    for folder in (run_dir / "stages").glob("train-*"):  # nothing written twice
+        steps = [json.loads(x)["step"] for x in (folder / "evals.jsonl").read_text().splitlines()]
+        assert steps == sorted(set(steps)) and len(steps) == 4
+    for folder in (run_dir / "stages").glob("process-*"):
+        ids = [json.loads(line)["id"] for f in sorted((folder / "output").glob("*.jsonl*")) for line in _lines(f)]
+        assert (
+            len(ids)
+            == len(set(ids))
+            == json.loads((folder / "manifest.json").read_text())["summary"]["kept"]["documents"]
+        )
+
+
+def _lines(path: Path) -> list[str]:
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        return [x for x in f if x.strip()]
+
+
+def test_tiny_ablation_on_slurm_equals_the_local_run(cluster, local_run, tmp_path, shared_data):
+    cfg = recipe(tmp_path, shared_data, SLURM_EXECUTOR)
+    out = cli(cfg, "--wait")
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+    run_dir = tmp_path / "runs" / "tiny"
+    assert "submitted driver job" in out.stdout and "candidate drop_30pct:" in out.stdout
+    state = json.loads((run_dir / "slurm/state.json").read_text())
+    assert state["state"] == "done" and not any(n > 1 for n in state["attempts"].values())
+    kinds = [j["kind"] for j in state["jobs"]]
+    assert {"process", "prepare", "train", "eval", "driver"} <= set(kinds)
+    train = next(j for j in state["jobs"] if j["kind"] == "train")
+    assert len(train["items"]) == 4  # one array: 2 variants x 2 seeds
+    assert_same_as_local(run_dir, local_run)
+
+    status = cli(cfg, "--status")
+    assert status.returncode == 0 and "SLURM run: done" in status.stdout
+    assert status.stdout.count(" done ") >= 8  # process x2, tokenizer, tokens x2, train x4 (+ dedup none)
+
+    again = cli(cfg, "--wait")  # a finished run resubmitted: one driver round, everything reused
+    assert again.returncode == 0, again.stderr[-3000:]
+    state = json.loads((run_dir / "slurm/state.json").read_text())
+    assert state["rounds"] == 1 and [j["kind"] for j in state["jobs"]] == ["driver"]
+
+
+def test_a_killed_training_job_is_resubmitted_and_resumes_to_the_same_results(
+    cluster, local_run, tmp_path, shared_data
+):
+    cfg = recipe(tmp_path, shared_data, SLURM_EXECUTOR)
+    run_dir = tmp_path / "runs" / "tiny"
+    waiting = subprocess.Popen(
+        [sys.executable, str(REPO / "run_ablation.py"), str(cfg), "--wait"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    killed, deadline = None, time.time() + 600
+    while killed is None and time.time() < deadline and waiting.poll() is None:
+        time.sleep(0.2)
+        state = _state(run_dir)
+        train = next((j for j in state.get("jobs", []) if j["kind"] == "train"), None)
+        if not train:
+            continue
+        for folder in (run_dir / "stages").glob("train-*"):
+            evals = folder / "evals.jsonl"
+            if evals.exists() and evals.read_text().strip() and not (folder / "trained.json").exists():
+                subprocess.run(["scancel", "--signal=KILL", "--full", train["id"]], check=True)
+                killed = (train["id"], folder.name, len(evals.read_text().splitlines()))
+                break
+    out, err = waiting.communicate(timeout=900)
+    assert killed, f"no training run was caught mid-way: {err[-2000:]}"
+    assert waiting.returncode == 0, out[-2000:] + err[-3000:]
+    job, folder, checkpoints_before = killed
+    assert 1 <= checkpoints_before < 4
+    state = _state(run_dir)
+    assert state["state"] == "done"
+    assert state["attempts"][f"train:{folder}"] == 2  # detected and resubmitted once
+    assert [j["kind"] for j in state["jobs"]].count("train") >= 2
+    assert_same_as_local(run_dir, local_run)
+
+
+def _state(run_dir: Path) -> dict:
+    path = run_dir / "slurm/state.json"
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
