@@ -38,8 +38,23 @@ class ModelConfig(Strict):
     max_seq_len: int = Field(128, ge=8, description="training sequence length")
 
 
+class NanotronConfig(Strict):
+    """How a SLURM training job runs nanotron (training.backend: nanotron; docs/nanotron.md)."""
+
+    run_train: str | None = Field(None, description="path of run_train.py in a clone of nanotron's repository")
+    env_command: str | None = Field(None, description="shell line activating the nanotron environment in the job")
+    tp: int = Field(1, ge=1, description="tensor-parallel size")
+    pp: int = Field(1, ge=1, description="pipeline-parallel size")
+    micro_batch_size: int | None = Field(
+        None, ge=1, description="sequences per GPU per forward; None = no accumulation"
+    )
+
+
 class TrainingConfig(Strict):
-    backend: Literal["hf", "nanotron"] = "hf"
+    backend: Literal["hf", "nanotron"] = Field(
+        "hf", description="hf: ablations/trainer.py (CPU or GPUs); nanotron: SLURM GPU jobs (docs/nanotron.md)"
+    )
+    nanotron: NanotronConfig = NanotronConfig()
     token_budget: int = Field(500_000, ge=1, description="tokens every variant trains on (data repeats if short)")
     batch_size: int = Field(16, ge=1, description="sequences per optimizer step")
     learning_rate: float = Field(3e-3, gt=0)
@@ -122,6 +137,21 @@ class RecipeConfig(Strict):
     def _candidates_need_tasks(self) -> RecipeConfig:
         if self.ablation.candidates and not any(t.weight > 0 for t in self.evaluation.tasks):
             raise ValueError("ablation.candidates needs evaluation.tasks with weight > 0: a decision needs a task")
+        return self
+
+    @model_validator(mode="after")
+    def _nanotron_runs_on_slurm_gpus(self) -> RecipeConfig:
+        if self.training.backend != "nanotron":
+            return self
+        problems = []
+        if self.executor.kind != "slurm":
+            problems.append("executor.kind must be slurm (nanotron trains on GPUs; it cannot run on a CPU)")
+        if self.executor.slurm.training.gpus < 1:
+            problems.append("executor.slurm.training.gpus must be >= 1")
+        if not self.training.nanotron.run_train:
+            problems.append("training.nanotron.run_train must name nanotron's run_train.py")
+        if problems:
+            raise ValueError("training.backend=nanotron: " + "; ".join(problems) + " (docs/nanotron.md)")
         return self
 
     @model_validator(mode="after")

@@ -44,7 +44,9 @@ def setup_run(cfg: RecipeConfig, repo: Path, record: bool = True):
         from ablations.holdout import holdout_documents
 
         holdout = holdout_documents(cfg.data, cfg.evaluation.holdout, cfg.experiment.seed)
-        (run_dir / "holdout_ids.json").write_text(json.dumps(sorted(holdout), indent=1))
+        if record or not (run_dir / "holdout_ids.json").exists():  # jobs (record=False) leave it as written
+            run_dir.mkdir(parents=True, exist_ok=True)
+            (run_dir / "holdout_ids.json").write_text(json.dumps(sorted(holdout), indent=1))
 
     def process(blocks: list[BlockSpec], data: DataConfig | None = None, plan: bool = False):
         if holdout:  # evaluation documents leave the training pool before any other block sees them

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,13 +153,16 @@ class Ablation:
         return self._finish_run(v, seed, folder, record)
 
     def train_only(self, v: Variant, seed: int) -> None:
-        """Train one run, saving each checkpoint's model for ``evaluate_run`` (a SLURM training job)."""
+        """Train one run, saving each checkpoint's model for ``evaluate_run`` (a SLURM training job). Under
+        ``accelerate launch`` every rank trains; the main process alone writes the stage's files."""
         key, folder = self.train_stage(v, seed)
         if finished(folder) or (folder / TRAINED).exists():
             return
-        start(folder, key)
+        if main_process():
+            start(folder, key)
         record = self._train(v, seed, key, folder, evaluate_inline=False)
-        _write_json(folder / TRAINED, record)
+        if main_process():
+            _write_json(folder / TRAINED, record)
 
     def evaluate_run(self, v: Variant, seed: int) -> dict:
         """Evaluate the saved checkpoints of a trained run and finish its stage (a SLURM evaluation job)."""
@@ -190,7 +194,8 @@ class Ablation:
         from ablations.trainer import train
 
         cfg = self.cfg
-        logger = RunLogger(cfg.tracking, folder, f"{v.name}-seed{seed}", {"variant": v.name, "seed": seed, **key})
+        config = {"variant": v.name, "seed": seed, **key}
+        logger = RunLogger(cfg.tracking, folder, f"{v.name}-seed{seed}", config) if main_process() else None
 
         def on_checkpoint(model, step: int, tokens: int) -> dict | None:
             if evaluate_inline:
@@ -198,17 +203,24 @@ class Ablation:
             model.save_pretrained(str(folder / "models" / f"step-{step}"))  # evaluated by a later job
             return None
 
-        result = train(
-            v.tokens / "tokens",
-            len(self.tokenizer),
-            cfg.model,
-            cfg.training,
-            seed,
-            folder,
-            on_checkpoint,
-            log=logger.log,
-            progress=self.progress,
-        )
+        if cfg.training.backend == "nanotron":
+            if evaluate_inline:
+                raise ValueError("training.backend=nanotron trains only in SLURM jobs (executor.kind: slurm)")
+            from ablations.nanotron.run import train_nanotron
+
+            result = train_nanotron(cfg, v.tokens, self.tokenizer_dir, seed, folder, cfg.executor.slurm.training.gpus)
+        else:
+            result = train(
+                v.tokens / "tokens",
+                len(self.tokenizer),
+                cfg.model,
+                cfg.training,
+                seed,
+                folder,
+                on_checkpoint,
+                log=logger.log,
+                progress=self.progress,
+            )
         logger.finish()
         return {
             "stage": "train",
