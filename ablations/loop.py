@@ -218,10 +218,11 @@ class Ablation:
                 seed,
                 folder,
                 on_checkpoint,
-                log=logger.log,
+                log=logger.log if logger else None,
                 progress=self.progress,
             )
-        logger.finish()
+        if logger:
+            logger.finish()
         return {
             "stage": "train",
             "variant": v.name,
@@ -280,6 +281,11 @@ class Ablation:
             if verdict.verdict == "keep":
                 current = variant
         return current
+
+
+def main_process() -> bool:
+    """Whether this is the main (or only) process: rank 0 of an ``accelerate launch`` / torchrun job."""
+    return os.environ.get("RANK", "0") == "0"
 
 
 def per_look_confidence(confidence: float, seeds: int, max_seeds: int) -> float:

@@ -3,12 +3,18 @@
 The whole loop reads top to bottom: data (datatrove token shards, a seeded order per epoch), model (seeded init),
 AdamW, warmup + cosine schedule, evenly spaced checkpoints that are evaluated, and resume from the last one.
 Every variant trains on the same token budget: a variant with fewer tokens repeats its data (``epochs`` > 1).
+
+Under ``accelerate launch --num_processes N`` the same function trains data-parallel: every rank builds the same
+model, takes rows ``rank::N`` of each step's global batch (so the global batch, data order and token budget are those
+of one process), gradients are averaged by DDP, the logged loss is the mean over ranks, and only the main process
+writes checkpoints and evaluations. One process runs exactly the single-device loop.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -52,9 +58,10 @@ class TokenSequences:
         self.seed = seed
         self._epoch, self._order = -1, None
 
-    def batch(self, step: int, batch_size: int) -> torch.Tensor:
+    def batch(self, step: int, batch_size: int, rank: int = 0, processes: int = 1) -> torch.Tensor:
+        """Rows ``rank::processes`` of the step's global batch of ``batch_size`` sequences."""
         rows = []
-        for k in range(step * batch_size, (step + 1) * batch_size):
+        for k in range(step * batch_size + rank, (step + 1) * batch_size, processes):
             epoch, pos = divmod(k, self.n)
             if epoch != self._epoch:
                 self._epoch, self._order = epoch, np.random.default_rng([self.seed, epoch]).permutation(self.n)
@@ -75,6 +82,16 @@ def checkpoint_steps(total: int, n: int) -> list[int]:
     return sorted({max(1, round(total * (i + 1) / n)) for i in range(n)})
 
 
+def rows_per_process(batch_size: int, processes: int) -> int:
+    """Each process's share of the global batch; the global batch must split evenly."""
+    if batch_size % processes:
+        raise ValueError(
+            f"training.batch_size={batch_size} is not divisible by the {processes} processes of `accelerate launch` "
+            "(executor.slurm.training.gpus): choose a batch size that is a multiple of the process count"
+        )
+    return batch_size // processes
+
+
 def train(
     tokens: Path,
     vocab_size: int,
@@ -87,13 +104,26 @@ def train(
     progress: bool = True,
 ) -> dict:
     """Train one (variant, seed) run into ``folder``; call ``on_checkpoint(model, step, tokens_seen)`` at each
-    checkpoint (its result is stored); resume from the last checkpoint if the run was killed."""
+    checkpoint (its result is stored); resume from the last checkpoint if the run was killed.
+
+    With several processes (``accelerate launch``) every rank calls this; ``on_checkpoint`` and ``log`` run on the
+    main process only, which alone writes the checkpoint and ``evals.jsonl``."""
     from accelerate import Accelerator
     from tqdm import tqdm
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    accelerator = Accelerator(cpu=cfg.device == "cpu")
+    # "auto" without a GPU is the CPU (gloo when launched on several processes; accelerate would otherwise run
+    # each launched process alone)
+    accelerator = Accelerator(cpu=cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available()))
+    rank, processes = accelerator.process_index, accelerator.num_processes
+    if processes != int(os.environ.get("WORLD_SIZE", "1")):
+        raise RuntimeError(
+            f"{os.environ['WORLD_SIZE']} processes were launched but accelerate set up {processes} "
+            f"(training.device={cfg.device}): each would train alone; check the launch and the visible devices"
+        )
+    rows_per_process(cfg.batch_size, processes)
+    main = accelerator.is_main_process
     data = TokenSequences(tokens, model_cfg.max_seq_len, seed)
     tokens_per_step = cfg.batch_size * model_cfg.max_seq_len
     total = max(1, math.ceil(cfg.token_budget / tokens_per_step))
@@ -118,17 +148,17 @@ def train(
         opt.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["rng"])
         step = state["step"]
-    done_evals = _read_jsonl(evals_path)
-    done_evals = [e for e in done_evals if e["step"] <= step]  # evaluations after the last checkpoint are redone
-    _write_jsonl(evals_path, done_evals)
+    if main:  # evaluations after the last checkpoint are redone
+        _write_jsonl(evals_path, [e for e in _read_jsonl(evals_path) if e["step"] <= step])
+    accelerator.wait_for_everyone()
 
     model.train()
-    bar = tqdm(total=total, initial=step, desc=f"train {folder.name}", unit="step", disable=not progress)
+    bar = tqdm(total=total, initial=step, desc=f"train {folder.name}", unit="step", disable=not (progress and main))
     t0, tokens_timed = time.perf_counter(), 0
     while step < total:
         for group in opt.param_groups:
             group["lr"] = lr_at(step, total, cfg)
-        batch = data.batch(step, cfg.batch_size).to(accelerator.device)
+        batch = data.batch(step, cfg.batch_size, rank, processes).to(accelerator.device)
         with torch.enable_grad():  # evaluation code (lighteval) may have switched autograd off globally
             logits = model(input_ids=batch[:, :-1]).logits
             loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), batch[:, 1:].reshape(-1))
@@ -139,27 +169,34 @@ def train(
         step += 1
         tokens_timed += tokens_per_step
         bar.update()
-        if log:
+        if processes > 1:  # every rank's loss is the mean over its rows; the global batch's is their mean
+            loss = accelerator.reduce(loss.detach(), reduction="mean")
+        if log and main:
             log({"train/loss": loss.item(), "train/lr": opt.param_groups[0]["lr"]}, step)
         if step in ckpts:
-            elapsed = time.perf_counter() - t0
-            record = {
-                "step": step,
-                "tokens": step * tokens_per_step,
-                "loss": loss.item(),
-                "tokens_per_second": tokens_timed / elapsed if elapsed else None,
-            }
-            record["tasks"] = on_checkpoint(accelerator.unwrap_model(model), step, step * tokens_per_step)
-            _save_state(ckpt_dir, accelerator.unwrap_model(model), opt, step)
-            _append_jsonl(evals_path, record)
+            accelerator.wait_for_everyone()
+            if main:
+                elapsed = time.perf_counter() - t0
+                record = {
+                    "step": step,
+                    "tokens": step * tokens_per_step,
+                    "loss": loss.item(),
+                    "tokens_per_second": tokens_timed / elapsed if elapsed else None,
+                }
+                record["tasks"] = on_checkpoint(accelerator.unwrap_model(model), step, step * tokens_per_step)
+                _save_state(ckpt_dir, accelerator.unwrap_model(model), opt, step)
+                _append_jsonl(evals_path, record)
+            accelerator.wait_for_everyone()
             t0, tokens_timed = time.perf_counter(), 0
     bar.close()
+    accelerator.wait_for_everyone()
     return {
         "steps": total,
         "tokens": total * tokens_per_step,
         "sequences_available": data.n,
         "epochs": total * cfg.batch_size / data.n,
         "evals": _read_jsonl(evals_path),
+        "processes": processes,
     }
 
 

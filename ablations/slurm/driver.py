@@ -97,8 +97,12 @@ def _submit(cfg: RecipeConfig, run_dir: Path, kind: str, items: list[dict], depe
     array = len(items) if kind in ("train", "eval") else None
     log = str(folder / (f"{n:03d}-{kind}-%A_%a.log" if array else f"{n:03d}-{kind}-%j.log"))
     name = f"fb-{cfg.experiment.name}-{kind}"
+    hf_train = kind == "train" and cfg.training.backend == "hf"
+    processes = resources.gpus if hf_train else 1  # multi-GPU hf training: accelerate launch (nanotron: torchrun)
     job = sbatch(
-        render(cfg.executor, resources, name, spec, log, array), folder / f"{n:03d}-{kind}.sbatch", dependency
+        render(cfg.executor, resources, name, spec, log, array, processes),
+        folder / f"{n:03d}-{kind}.sbatch",
+        dependency,
     )
     state.setdefault("jobs", []).append(
         {"id": job, "kind": kind, "items": [_label(i) for i in items], "round": state.get("rounds", 0), "log": log}

@@ -18,10 +18,42 @@ class SlurmError(RuntimeError):
     pass
 
 
+def accelerate_launch(processes: int, port: str) -> list[str]:
+    """``accelerate launch`` of a Python module (named after the returned ``-m``): data-parallel over ``processes``
+    GPUs of one node, fp32, its rendezvous on ``port``."""
+    return [
+        "python",
+        "-m",
+        "accelerate.commands.launch",
+        "--multi_gpu",
+        "--num_machines=1",
+        f"--num_processes={processes}",
+        "--mixed_precision=no",
+        "--dynamo_backend=no",
+        f"--main_process_port={port}",
+        "-m",
+    ]
+
+
+def launcher(processes: int) -> str:
+    """How a job starts ``ablations.slurm.job``: ``python -m``, or ``accelerate launch`` over ``processes`` GPUs
+    (a port per job, so that jobs sharing a node do not meet)."""
+    if processes <= 1:
+        return "python -m"
+    return " ".join(accelerate_launch(processes, "$((20000 + SLURM_JOB_ID % 10000))"))
+
+
 def render(
-    executor: ExecutorConfig, resources: SlurmResources, job_name: str, spec: Path, log: str, array: int | None
+    executor: ExecutorConfig,
+    resources: SlurmResources,
+    job_name: str,
+    spec: Path,
+    log: str,
+    array: int | None,
+    processes: int = 1,
 ) -> str:
-    """The job script: every #SBATCH value from the recipe's ``executor.slurm`` section."""
+    """The job script: every #SBATCH value from the recipe's ``executor.slurm`` section; ``processes`` > 1 runs the
+    job under ``accelerate launch`` (multi-GPU training)."""
     s = executor.slurm
     extra = [f"#SBATCH --{k}={v}" for k, v in s.sbatch_args.items()]
     if s.account:
@@ -42,6 +74,7 @@ def render(
         extra_directives="\n".join(extra),
         env_command=env_command(executor),
         repo=REPO,
+        launcher=launcher(processes),
         spec=spec,
     )
 
