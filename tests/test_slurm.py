@@ -1,4 +1,5 @@
-"""A tiny ablation through a real SLURM cluster on localhost (slurm/local_cluster.sh), against the local run.
+"""The quickstart ablation at a tiny size through a real SLURM cluster on localhost (slurm/local_cluster.sh),
+against the local run.
 
 The same recipe runs locally and on SLURM by changing only its executor section; every stage folder, every score
 and every decision must be identical. The fault test cancels the training array while a run is mid-way (after its
@@ -17,15 +18,27 @@ import time
 from pathlib import Path
 
 import pytest
-from test_ablation_e2e import tiny_recipe
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.slow, pytest.mark.slurm]
 
-SLURM_EXECUTOR = (
-    "executor: {kind: slurm, tasks: 2, workers: 1, "
-    "slurm: {poll_seconds: 1, max_retries: 1, training: {cpus_per_task: 1, mem_per_cpu_gb: 2}}}"
-)
+SLURM = [
+    "executor.kind=slurm",
+    "executor.slurm.poll_seconds=1",
+    "executor.slurm.max_retries=1",
+    "executor.slurm.training.cpus_per_task=1",
+]
+TINY = [  # the quickstart at a tiny size: both candidates, 2 seeds, 4 checkpoints of a 40k-token budget
+    "training.token_budget=40960",
+    "training.threads=1",
+    "ablation.seeds=2",
+    "ablation.max_seeds=2",
+    "evaluation.tasks.0.max_items=20",
+    "evaluation.tasks.1.max_items=10",
+    "evaluation.tasks.2.max_items=40",
+    "evaluation.tasks.3.max_items=40",
+    "tracking.wandb=disabled",
+]
 
 
 def cluster_up() -> bool:
@@ -46,16 +59,10 @@ def cluster() -> None:
         )
 
 
-def recipe(root: Path, shared: Path, executor: str) -> Path:
-    """The tiny recipe of test_ablation_e2e with longer training (4 checkpoints) and one decision round."""
-    path = tiny_recipe(root, shared)
-    text = path.read_text()
-    text = text.replace(
-        "token_budget: 6144, batch_size: 8, checkpoints: 2", "token_budget: 40960, batch_size: 8, checkpoints: 4"
-    )
-    text = text.replace("max_seeds: 3", "max_seeds: 2").replace("executor: {tasks: 1, workers: 1}", executor)
-    path.write_text(text)
-    return path
+def recipe(root: Path, executor: list[str]) -> list[str]:
+    """configs/quickstart.yaml at a tiny size, run in ``root``, with ``executor`` overrides."""
+    sets = [f"experiment.output_dir={root / 'runs'}", *TINY, *executor]
+    return [str(REPO / "configs/quickstart.yaml"), *[a for s in sets for a in ("--set", s)]]
 
 
 def cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
@@ -69,11 +76,11 @@ def cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def local_run(tmp_path_factory, shared_data) -> Path:
+def local_run(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("local")
-    out = cli(recipe(root, shared_data, "executor: {kind: local, tasks: 2, workers: 1}"))
+    out = cli(*recipe(root, ["executor.workers=1"]))
     assert out.returncode == 0, out.stderr[-3000:]
-    return root / "runs" / "tiny"
+    return root / "runs" / "quickstart"
 
 
 def results(run_dir: Path) -> dict[str, list]:
@@ -113,12 +120,13 @@ def _lines(path: Path) -> list[str]:
         return [x for x in f if x.strip()]
 
 
-def test_tiny_ablation_on_slurm_equals_the_local_run(cluster, local_run, tmp_path, shared_data):
-    cfg = recipe(tmp_path, shared_data, SLURM_EXECUTOR)
-    out = cli(cfg, "--wait")
+def test_quickstart_on_slurm_equals_the_local_run(cluster, local_run, tmp_path):
+    cfg = recipe(tmp_path, SLURM)
+    out = cli(*cfg, "--wait")
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
-    run_dir = tmp_path / "runs" / "tiny"
-    assert "submitted driver job" in out.stdout and "candidate drop_30pct:" in out.stdout
+    run_dir = tmp_path / "runs" / "quickstart"
+    assert "submitted driver job" in out.stdout
+    assert "candidate page_furniture:" in out.stdout and "candidate ocr_quality_filter:" in out.stdout
     state = json.loads((run_dir / "slurm/state.json").read_text())
     assert state["state"] == "done" and not any(n > 1 for n in state["attempts"].values())
     kinds = [j["kind"] for j in state["jobs"]]
@@ -127,23 +135,21 @@ def test_tiny_ablation_on_slurm_equals_the_local_run(cluster, local_run, tmp_pat
     assert len(train["items"]) == 4  # one array: 2 variants x 2 seeds
     assert_same_as_local(run_dir, local_run)
 
-    status = cli(cfg, "--status")
+    status = cli(*cfg, "--status")
     assert status.returncode == 0 and "SLURM run: done" in status.stdout
-    assert status.stdout.count(" done ") >= 8  # process x2, tokenizer, tokens x2, train x4 (+ dedup none)
+    assert status.stdout.count(" done ") >= 12  # process x3, tokenizer, tokens x3, train x6 (at least)
 
-    again = cli(cfg, "--wait")  # a finished run resubmitted: one driver round, everything reused
+    again = cli(*cfg, "--wait")  # a finished run resubmitted: one driver round, everything reused
     assert again.returncode == 0, again.stderr[-3000:]
     state = json.loads((run_dir / "slurm/state.json").read_text())
     assert state["rounds"] == 1 and [j["kind"] for j in state["jobs"]] == ["driver"]
 
 
-def test_a_killed_training_job_is_resubmitted_and_resumes_to_the_same_results(
-    cluster, local_run, tmp_path, shared_data
-):
-    cfg = recipe(tmp_path, shared_data, SLURM_EXECUTOR)
-    run_dir = tmp_path / "runs" / "tiny"
+def test_a_killed_training_job_is_resubmitted_and_resumes_to_the_same_results(cluster, local_run, tmp_path):
+    cfg = recipe(tmp_path, SLURM)
+    run_dir = tmp_path / "runs" / "quickstart"
     waiting = subprocess.Popen(
-        [sys.executable, str(REPO / "run_ablation.py"), str(cfg), "--wait"],
+        [sys.executable, str(REPO / "run_ablation.py"), *cfg, "--wait"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
