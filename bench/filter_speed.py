@@ -5,11 +5,13 @@
 Stacks (each gets its own fresh copy of every book, one process, so CPU seconds = seconds on one core):
 - ours: the clean-up blocks registered in ``filters/registry.py`` with their defaults (Gutenberg boilerplate,
   ftfy unicode fix, page furniture, dehyphenation, line unwrapping) and the default ``ocr_quality_filter``
-  (dictionary ratio + garbage ratio + word confidence, computed through the shared ``text_view``);
+  (dictionary ratio + garbage ratio + word confidence, computed through the shared ``text_view``; the two token
+  signals together, one lookup per distinct token: ``filters/signals/word_signals.py``);
 - stock: datatrove's GopherRepetitionFilter, GopherQualityFilter, C4QualityFilter, FineWebQualityFilter with
   their defaults (as in issue 3's measurement);
 - reference: a bare ``str.split()`` over the same text.
-Reports MB/s per core (MB of input text / CPU seconds of the stack) and the ratio ours / stock.
+Reports MB/s per core (MB of input text / CPU seconds of the stack) and the ratio ours / stock, with the 1-minute
+load average before and after (other jobs on the machine inflate wall time much more than CPU time).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     clean = [name for name in OUR_CLEAN if name in BLOCKS]
     ours = [build_block(n, {}) for n in clean] + [build_block("ocr_quality_filter", {})]
     stock = [build_block(n, {}) for n in STOCK]
+    load_before = os.getloadavg()[0]
     run_stack(ours, fresh(books[:2]))  # warm-up: word lists, language model, regexes
     run_stack(stock, fresh(books[:1]))
     c0 = time.process_time()
@@ -88,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "bare_split_MB_per_s": round(mb / split_cpu, 1) if split_cpu else None,
         "ratio_ours_over_stock": round(stock_cpu / ours_cpu, 1),
+        "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}",
         "date": time.strftime("%Y-%m-%d"),

@@ -11,6 +11,7 @@ from datatrove.pipeline.writers.disk_base import DiskWriter
 from filters.pages import set_pages
 from filters.signals import TRAINING_FREE, signal_class
 from filters.signals.base import BOOK_KEY, PAGE_KEY
+from filters.signals.word_signals import WordSignals
 from filters.textview import text_view
 
 SignalName = Literal[
@@ -29,7 +30,8 @@ class OcrQualityFilter(BaseFilter):
     ``min`` / ``max`` map signal names to thresholds; a value outside drops with reason ``<signal>_below_min`` /
     ``<signal>_above_max``. A signal that could not be measured (None, e.g. no word confidence in plain text)
     has no say. Signals missing from the metadata are computed here with their defaults when they need no
-    trained model (``compute_missing``); a model-based signal must come from its own block earlier.
+    trained model (``compute_missing``; ``dict_ratio`` and ``garbage_ratio`` together, in one pass over the
+    tokens: ``filters.signals.word_signals``); a model-based signal must come from its own block earlier.
 
     ``level: page`` judges each page with at least ``min_page_words`` words and drops the bad ones; the book is
     kept (rewritten with ``set_pages``, so page offsets stay true) when at least ``min_kept_fraction`` of its
@@ -61,25 +63,41 @@ class OcrQualityFilter(BaseFilter):
         for name in self.signals:
             signal_class(name)  # raises on an unknown name
         self._computers: dict = {}
+        self._word_signals: WordSignals | None = None
 
     def ensure_signals(self, doc: Document) -> None:
         """Compute training-free signals that are missing; fail clearly on a missing model-based one."""
         book = doc.metadata.get(BOOK_KEY, {})
         pages = doc.metadata.get(PAGE_KEY, {})
         n_pages = len(text_view(doc).pages)
-        for name in self.signals:
-            stale = name in pages and len(pages[name]["values"]) != n_pages
-            if name in book and name in pages and not stale:
-                continue
+        missing = [
+            name
+            for name in self.signals
+            if not (name in book and name in pages and len(pages[name]["values"]) == n_pages)  # absent or stale
+        ]
+        for name in missing:
             if not (self.compute_missing and name in TRAINING_FREE):
                 raise ValueError(
                     f"document {doc.id!r} has no OCR-quality signal {name!r} (or it was computed before the text's "
                     f"pages changed): put the {name!r} block before this filter"
                 )
-            if name not in self._computers:
-                self._computers[name] = signal_class(name)()
-            self._computers[name].measure(doc)
+        together: dict[str, list] = {}
+        if {"dict_ratio", "garbage_ratio"} <= set(missing):  # one pass over the tokens for both
+            if self._word_signals is None:
+                self._word_signals = WordSignals(self._computer("dict_ratio"), self._computer("garbage_ratio"))
+            together = self._word_signals.page_scores(doc)
+        for name in missing:
+            if name in together:
+                self._computer(name).record(doc, together[name])
+            else:
+                self._computer(name).measure(doc)
             self.stat_update(f"computed_{name}")
+
+    def _computer(self, name: str):
+        """This filter's own instance (default parameters) of a training-free signal."""
+        if name not in self._computers:
+            self._computers[name] = signal_class(name)()
+        return self._computers[name]
 
     def judge(self, values: dict[str, float | None]) -> str | None:
         """The reason to drop, or None to keep."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ftfy
+import pytest
 from cleanup_util import book, old_books, pages_of, run
 from helpers import counter
 
@@ -51,3 +52,63 @@ def test_real_ocr_pages_equal_ftfy_fix_text_page_by_page(shared_data):
     out = run(block, *docs)
     assert [pages_of(d) for d in out] == expected
     assert "ﬁ" not in "".join(d.text for d in out)
+
+
+def test_pages_no_fixer_can_change_skip_ftfy_and_are_returned_as_they_are():
+    # ECCO-style print: '∣' line-break marks, '&c.', a bullet, curly quotes, dashes; no mojibake, already NFC
+    page = "the mo∣ther & c. &c. ▪ “quoted” — ſ ⁂ ∣ end\nnext line & more"
+    block = UnicodeFix()
+    assert block.fix_page(page) is page
+    assert ftfy.fix_text(page, config=block.config) == page
+
+
+def test_mojibake_witnesses_are_read_from_the_pinned_ftfy():
+    from ftfy.badness import BADNESS_RE
+
+    from filters.cleanup.ftfy_inert import mojibake_witnesses, window_search
+
+    witnesses = mojibake_witnesses(BADNESS_RE)
+    assert witnesses is not None and window_search(BADNESS_RE, set()) is not None  # the fast path is in use
+    assert {"Ã", "Â", "€", "\x80"} <= witnesses
+    assert not {"∣", "▪", "&", "e", "ſ"} & witnesses
+    assert all(ord(c) >= 0x80 for c in witnesses)
+
+
+RISKY = [
+    *"abcXYZ .,;&<>#\n\t0123∣▪ſ—’“”\xa0ﬁĲ\x1b\x85\r\u0301\u0308éeœ\ufeffＦ\u2028",
+    *["&amp;", "&c.", "Ã©", "â€™", "Â ", "Ã ", "&#x2019;", "\x1b[31m", "ÃƒÂ©"],
+]
+
+
+@pytest.mark.parametrize("config", [{}, {"uncurl_quotes": True}, {"normalization": "NFKC", "unescape_html": True}])
+def test_random_strings_of_risky_characters_equal_ftfy(config):
+    import random
+
+    from ftfy.badness import BADNESS_RE, is_bad
+
+    from filters.cleanup.ftfy_inert import mojibake_witnesses, window_search
+
+    rng = random.Random(7)
+    alphabet = RISKY + sorted(mojibake_witnesses(BADNESS_RE))
+    looks_bad = window_search(BADNESS_RE, set())
+    block = UnicodeFix(**config)
+    for _ in range(8_000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30)))
+        assert block.fix_page(s) == ftfy.fix_text(s, config=block.config), repr(s)
+        lines = s.split("\n")
+        if any(is_bad(line + "\n") for line in lines[:-1]) or is_bad(lines[-1]):
+            assert looks_bad(s), repr(s)  # the windowed search never misses a segment ftfy finds bad
+
+
+def test_clean_books_and_french_ocr_equal_ftfy_fix_text(shared_data):
+    from filters.goldtext import icdar_files, read_icdar, read_texts
+
+    pages = [t for _, t in read_texts(shared_data / "clean_books/ecco_tcp")[:6]]
+    pages += [t[:200_000] for _, t in read_texts(shared_data / "clean_books/gutenberg/Poe, Edgar Allan")[:2]]
+    icdar = shared_data / "ocr_gold/icdar2017/Full_12M"
+    pages += [
+        read_icdar(p).ocr_input for sub in ("fr_monograph", "eng_periodical") for p in icdar_files(icdar / sub)[:150]
+    ]
+    for config in ({}, {"uncurl_quotes": True, "fix_character_width": True}):
+        block = UnicodeFix(**config)
+        assert [block.fix_page(p) for p in pages] == [ftfy.fix_text(p, config=block.config) for p in pages]

@@ -8,6 +8,7 @@ from typing import Literal
 from datatrove.data import Document
 
 from filters.cleanup.base import PageRewriter
+from filters.cleanup.ftfy_inert import inert_test
 from filters.textview import TextView
 
 # characters no ftfy fix acts on: tab, newline, form feed, printable ASCII but "&" (HTML entities), dashes, and
@@ -23,9 +24,11 @@ class UnicodeFix(PageRewriter):
     Defaults follow datatrove's ``FTFYFormatter`` (repair encodings, do not impose a style: curly quotes and
     full-width characters stay) except ``fix_latin_ligatures`` (on: ``ﬁ`` -> ``fi``, presentation forms that
     OCR engines emit for printed ligatures), ``fix_line_breaks`` and ``normalization`` NFC. The output is
-    exactly ``ftfy.fix_text(page)``: lines that no fix can change (ASCII without ``&`` or control characters,
-    plus curly quotes and dashes when ``uncurl_quotes`` is off) skip ftfy, lines whose only other characters are
-    Latin ligatures just have them replaced, and ftfy works line by line on the rest, as ``fix_text`` does.
+    exactly ``ftfy.fix_text(page)``: pages and lines that no fix can change skip ftfy (ASCII without ``&`` or
+    control characters, plus curly quotes and dashes when ``uncurl_quotes`` is off; more generally, text with no
+    character a fixer acts on, no HTML entity, no mojibake and already normalised: ``filters.cleanup.ftfy_inert``),
+    lines whose only other characters are Latin ligatures just have them replaced, and ftfy works line by line on
+    the rest, as ``fix_text`` does.
     The ftfy version is pinned in pyproject.toml (6.3.1).
 
     Stats: ``pages_fixed``, ``lines_fixed``.
@@ -82,6 +85,8 @@ class UnicodeFix(PageRewriter):
         from ftfy.chardata import LIGATURES
 
         self._ligatures = {c: LIGATURES[ord(c)] for c in _LIGATURES} if fix_latin_ligatures else {}
+        # a page or line that no ftfy fixer can act on (``filters.cleanup.ftfy_inert``) is returned as it is
+        self._inert = inert_test(self.config)
 
     def _fix_segment(self, segment: str, config) -> str:
         if self._unsafe.search(segment) is None:
@@ -91,6 +96,8 @@ class UnicodeFix(PageRewriter):
                 if lig in segment:
                     segment = segment.replace(lig, letters)
             return segment
+        if self._inert(segment):
+            return segment
         import ftfy
 
         return ftfy.fix_text(segment, config=config)
@@ -98,6 +105,9 @@ class UnicodeFix(PageRewriter):
     def fix_page(self, page: str) -> str:
         """Exactly ``ftfy.fix_text(page, config)``: the same line segments, ftfy skipped where it cannot act."""
         if self._unsafe.search(page) is None:
+            return page
+        if self._inert(page):
+            self.stat_update("lines_fixed", value=0)  # as the line loop below would count it
             return page
         config = self.config
         segments = page.split("\n")

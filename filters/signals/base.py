@@ -5,6 +5,9 @@ from __future__ import annotations
 import weakref
 from abc import abstractmethod
 from collections import Counter
+from collections.abc import Callable
+from itertools import compress, repeat
+from operator import eq, mul
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
@@ -27,6 +30,22 @@ def page_token_counts(view: TextView) -> list[Counter]:
     if counts is None:
         counts = _COUNTS[view] = [Counter(words) for words in view.page_words]
     return counts
+
+
+_NEW = -1  # code of a token not classified yet
+
+
+def page_code_sum(counts: Counter, memo: dict[str, int], classify: Callable[[str], int]) -> int:
+    """Sum over a page's tokens (repeats counted) of their integer codes: ``memo[token]``, or ``classify(token)``
+    (stored in ``memo``) for a token seen for the first time. One dictionary lookup per distinct token, at C
+    speed; Python runs only for new tokens. A signal packs several counts in one code (e.g. ``1 << 32``)."""
+    codes = list(map(memo.get, counts, repeat(_NEW)))
+    total = sum(map(mul, counts.values(), codes))
+    if _NEW in codes:
+        for token in compress(counts, map(eq, codes, repeat(_NEW))):
+            code = memo[token] = classify(token)
+            total += (code - _NEW) * counts[token]
+    return total
 
 
 def weighted_mean(values: list[float | None], weights: list[int]) -> float | None:
@@ -56,7 +75,10 @@ class OcrSignal(PipelineStep):
 
     def measure(self, doc: Document) -> float | None:
         """Compute and store the signal on ``doc``; return the book value."""
-        scores = self.page_scores(doc, text_view(doc))
+        return self.record(doc, self.page_scores(doc, text_view(doc)))
+
+    def record(self, doc: Document, scores: list[PageScore]) -> float | None:
+        """Store page scores and their book aggregate on ``doc``; return the book value."""
         values = [v for v, _ in scores]
         weights = [w for _, w in scores]
         book = self.aggregate(values, weights)

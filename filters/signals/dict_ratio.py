@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from datatrove.data import Document
 
-from filters.signals.base import OcrSignal, PageScore, page_token_counts
-from filters.signals.words import book_language, has_letter, in_dictionary, normalise, wordlist
+from filters.signals.base import OcrSignal, PageScore, page_code_sum, page_token_counts
+from filters.signals.words import book_language, has_letter, in_dictionary_parts, normalise, wordlist
 from filters.textview import TextView
 
 _MEMO_LIMIT = 500_000
+SHIFT = 32  # a page has fewer than 2**32 tokens
+COUNTED = 1 << SHIFT
 
 
 class DictRatioSignal(OcrSignal):
@@ -27,26 +31,47 @@ class DictRatioSignal(OcrSignal):
         super().__init__()
         self.languages = list(languages)
         self.min_zipf = min_zipf
-        self._memo: dict[str, dict[str, int]] = {}
+        self._memo: dict[str, dict[str, int]] = {}  # per language: printed token -> code (see ``classify``)
 
-    def page_scores(self, doc: Document, view: TextView) -> list[PageScore]:
+    @staticmethod
+    def classify(token: str, words: frozenset[str]) -> int:
+        """``COUNTED + 1`` for a word of ``words``, ``COUNTED`` for another token with letters, 0 for a token
+        without letters (not counted): summed over a page, the low 32 bits count its words, the next ones the
+        tokens counted."""
+        return DictRatioSignal.word_code(normalise(token), words)
+
+    @staticmethod
+    def word_code(word: str, words: frozenset[str]) -> int:
+        """``classify`` of a token whose ``normalise`` form is ``word``."""
+        if not has_letter(word):
+            return 0
+        return COUNTED + 1 if word in words or in_dictionary_parts(word, words) else COUNTED
+
+    def language(self, doc: Document, view: TextView) -> str:
+        """The book's language, recorded in ``metadata["language"]`` when detected."""
         lang = book_language(view.text, doc.metadata, self.languages)
         doc.metadata.setdefault("language", lang)  # detected, when the source did not say
-        words = wordlist(lang, self.min_zipf)
+        return lang
+
+    def memo(self, lang: str) -> dict[str, int]:
+        """Printed token -> ``classify`` code, for ``lang`` (emptied when it grows too big)."""
         memo = self._memo.setdefault(lang, {})
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
+        return memo
+
+    @staticmethod
+    def scores_from_sums(sums: list[int]) -> list[PageScore]:
+        """Page scores from each page's sum of ``classify`` codes."""
         out: list[PageScore] = []
-        for counts in page_token_counts(view):
-            known = counted = 0
-            for tok, n in counts.items():  # each distinct token once (C-speed counting)
-                hit = memo.get(tok)
-                if hit is None:  # 1 = a word of the list, 0 = not, -1 = no letters (not counted)
-                    word = normalise(tok)
-                    hit = int(in_dictionary(word, words)) if has_letter(word) else -1
-                    memo[tok] = hit
-                if hit >= 0:
-                    counted += n
-                    known += hit * n
+        for packed in sums:
+            known, counted = packed & (COUNTED - 1), packed >> SHIFT
             out.append((known / counted if counted else None, counted))
         return out
+
+    def page_scores(self, doc: Document, view: TextView) -> list[PageScore]:
+        lang = self.language(doc, view)
+        memo = self.memo(lang)
+        classify = partial(self.classify, words=wordlist(lang, self.min_zipf))
+        # each distinct token classified once (until the memo is emptied), one lookup per page it is on
+        return self.scores_from_sums([page_code_sum(c, memo, classify) for c in page_token_counts(view)])

@@ -6,8 +6,8 @@ import re
 
 from datatrove.data import Document
 
-from filters.signals.base import OcrSignal, PageScore, page_token_counts
-from filters.signals.words import EDGE_PUNCT, HISTORIC, VOWELS
+from filters.signals.base import OcrSignal, PageScore, page_code_sum, page_token_counts
+from filters.signals.words import VOWELS, core_form, has_letter
 from filters.textview import TextView
 
 _MEMO_LIMIT = 500_000
@@ -19,6 +19,7 @@ _SYMBOLS = re.compile(r"[^\w'’\-–—.,;:!?&/()\[\]\"“”]")
 # a capital after a small letter that ends the word, is followed by a capital, or is U between small letters
 # ("aU", "shaU", "tHE", "caUed": ll read as U); "sonOf" (two words glued by a lost line break) is not garbage
 _MIXED_CASE = re.compile(r"[a-zß-öø-ÿ](?:[A-ZÀ-ÖØ-Þ](?![a-zß-öø-ÿ])|U(?=[a-z]))")
+_ASCII_DIGIT = re.compile("[0-9]").search
 _TRIPLE = re.compile(r"([^\W\d_])\1\1", re.IGNORECASE)
 _PUNCT_RUN = re.compile(r"[^\w\s]{3,}")
 _ALLOWED_RUNS = frozenset(
@@ -44,10 +45,13 @@ class GarbageRatioSignal(OcrSignal):
         super().__init__()
         self.min_no_vowel_len = min_no_vowel_len
         self.single_letter_words = frozenset(single_letter_words)
-        self._memo: dict[str, bool] = {}
+        self._memo: dict[str, int] = {}  # printed token -> 1 (garbage) or 0
 
     def is_garbage(self, token: str) -> bool:
-        core = token.translate(HISTORIC).strip(EDGE_PUNCT)
+        return self.core_is_garbage(token, core_form(token))
+
+    def core_is_garbage(self, token: str, core: str) -> bool:
+        """``is_garbage(token)``, given ``core = core_form(token)``."""
         if core.isalpha() and len(core) > 1:  # the common case: a word of letters only
             if not (core.islower() or core.isupper() or core.istitle()) and _MIXED_CASE.search(core):
                 return not (core[:2] == "Mc" or core[:3] == "Mac")
@@ -57,15 +61,9 @@ class GarbageRatioSignal(OcrSignal):
         if not core:
             runs = _PUNCT_RUN.findall(token)
             return any(r not in _ALLOWED_RUNS and set(r) - set(".-—*") for r in runs)
-        has_alpha = has_digit = False
-        for c in core:
-            if c.isalpha():
-                has_alpha = True
-            elif c.isdigit():
-                has_digit = True
-        if not has_alpha:
+        if not has_letter(core):
             return False  # numbers, dates, prices
-        if has_digit:
+        if _ASCII_DIGIT(core) if core.isascii() else any(map(str.isdigit, core)):  # ASCII digits are 0-9
             return not _ORDINAL.match(core)
         if _SYMBOLS.search(core):
             return True
@@ -77,22 +75,28 @@ class GarbageRatioSignal(OcrSignal):
         letters = core.replace("'", "").replace("-", "")
         if _ROMAN.match(letters):
             return False
-        if len(letters) >= self.min_no_vowel_len and letters.isalpha() and not any(c in VOWELS for c in letters):
+        if len(letters) >= self.min_no_vowel_len and letters.isalpha() and VOWELS.isdisjoint(letters):
             return True
         return bool(_TRIPLE.search(core))
 
+    def memo(self) -> dict[str, int]:
+        """Printed token -> 1 (garbage) or 0 (emptied when it grows too big)."""
+        if len(self._memo) > _MEMO_LIMIT:
+            self._memo.clear()
+        return self._memo
+
+    @staticmethod
+    def scores_from_sums(view: TextView, sums: list[int]) -> list[PageScore]:
+        """Page scores from each page's count of garbage tokens."""
+        return [
+            (bad / len(tokens) if tokens else None, len(tokens))
+            for tokens, bad in zip(view.page_words, sums, strict=True)
+        ]
+
     def page_scores(self, doc: Document, view: TextView) -> list[PageScore]:
-        memo = self._memo
-        if len(memo) > _MEMO_LIMIT:
-            memo.clear()
-        out: list[PageScore] = []
-        for tokens, counts in zip(view.page_words, page_token_counts(view), strict=True):
-            bad = 0
-            for tok, n in counts.items():  # each distinct token once (C-speed counting)
-                hit = memo.get(tok)
-                if hit is None:
-                    hit = memo[tok] = self.is_garbage(tok)
-                if hit:
-                    bad += n
-            out.append((bad / len(tokens) if tokens else None, len(tokens)))
-        return out
+        memo, code = self.memo(), self._code
+        # each distinct token classified once (until the memo is emptied), one lookup per page it is on
+        return self.scores_from_sums(view, [page_code_sum(c, memo, code) for c in page_token_counts(view)])
+
+    def _code(self, token: str) -> int:
+        return int(self.is_garbage(token))

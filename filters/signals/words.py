@@ -24,13 +24,27 @@ _SPLIT = re.compile(r"[^\w']+")
 ELISIONS = ("l'", "d'", "j'", "m'", "n'", "s'", "t'", "c'", "qu'", "jusqu'", "lorsqu'", "puisqu'")
 
 
+_ASCII_LETTER = re.compile("[A-Za-z]").search
+
+
+def core_form(token: str) -> str:
+    """A printed token with historic forms modernised and edge punctuation stripped (case kept)."""
+    if token.isascii():  # no historic form is ASCII: skip the translation
+        return token.strip(EDGE_PUNCT)
+    return token.translate(HISTORIC).strip(EDGE_PUNCT)
+
+
 def normalise(token: str) -> str:
-    """The lookup form of a printed token: historic forms modernised, lower-cased, edge punctuation stripped."""
-    return token.translate(HISTORIC).lower().strip(EDGE_PUNCT)
+    """The lookup form of a printed token: historic forms modernised, lower-cased, edge punctuation stripped.
+
+    Equal to ``core_form(token).lower()``: lower-casing neither makes nor unmakes edge punctuation."""
+    return core_form(token).lower()
 
 
 def has_letter(word: str) -> bool:
-    return any(c.isalpha() for c in word)
+    if word.isascii():  # the ASCII characters that are alphabetic are A-Z and a-z
+        return _ASCII_LETTER(word) is not None
+    return any(map(str.isalpha, word))
 
 
 @lru_cache(maxsize=32)
@@ -51,12 +65,19 @@ def wordlist(lang: str, min_zipf: float = 1.0) -> frozenset[str]:
 def in_dictionary(word: str, words: frozenset[str]) -> bool:
     """Whether a normalised token (letters present) is made of words of the list: each part between punctuation
     marks (hyphen, dash, period glued between words) must be a word, allowing elisions and contractions."""
-    if word in words:
-        return True
+    return word in words or in_dictionary_parts(word, words)
+
+
+def in_dictionary_parts(word: str, words: frozenset[str]) -> bool:
+    """``in_dictionary`` for a word already known not to be in ``words`` itself."""
     parts = _SPLIT.split(word)
     if len(parts) > 1:
-        return all(_known(p, words) for p in parts if has_letter(p))
-    return _known(word, words)
+        for p in parts:  # all parts with letters are known
+            known = p in words if "'" not in p else _known(p, words)  # _known without an apostrophe: p in words
+            if not known and has_letter(p):
+                return False
+        return True
+    return "'" in word and _known(word, words)
 
 
 def _known(word: str, words: frozenset[str]) -> bool:
