@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def run_item(kind: str, recipe: Path, run_dir: Path, item: dict) -> None:
         ablation.train_only(v, item["seed"])
     elif kind == "eval":
         ablation.evaluate_run(v, item["seed"])
+        shutil.rmtree(run_dir / "eval_data" / job, ignore_errors=True)  # this job's copy of the task items
 
 
 def main(argv: list[str] | None = None) -> int:

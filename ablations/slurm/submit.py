@@ -99,9 +99,12 @@ def job_states(job_ids: list[str]) -> dict[str, str]:
     ids = [j for j in job_ids if j]
     if not ids:
         return {}
-    out = subprocess.run(
-        ["squeue", "-h", "-r", "-o", "%i %T", "-j", ",".join(ids)], capture_output=True, text=True, timeout=60
-    )
+    try:
+        out = subprocess.run(
+            ["squeue", "-h", "-r", "-o", "%i %T", "-j", ",".join(ids)], capture_output=True, text=True, timeout=60
+        )
+    except FileNotFoundError as e:
+        raise SlurmError("squeue not found: executor.kind=slurm needs a SLURM client on this machine") from e
     states: dict[str, dict[str, int]] = {}
     for line in out.stdout.splitlines():
         task, state = line.split()
