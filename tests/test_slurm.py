@@ -10,6 +10,7 @@ checkpoint, and the results still equal the uninterrupted local run, with no dup
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -92,12 +93,33 @@ def results(run_dir: Path) -> dict[str, list]:
     return out
 
 
+def same(a, b, rel: float = 1e-6, tol: float = 1e-4) -> bool:
+    """Equal structures; floats equal within ``rel`` or ``tol`` (an evaluation in another process may round a long
+    item's log-probability differently in the 7th digit, and its margin by 3e-5: seen in BLiMP, BENCHMARKS.md)."""
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k], rel, tol) for k in a)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(same(x, y, rel, tol) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=rel, abs_tol=tol)
+    return a == b
+
+
 def assert_same_as_local(run_dir: Path, local: Path) -> None:
     assert sorted(p.name for p in (run_dir / "stages").iterdir()) == sorted(
         p.name for p in (local / "stages").iterdir()
     )
-    assert results(run_dir) == results(local)  # bit for bit: same data order, init, steps and scores
-    assert json.loads((run_dir / "decisions.json").read_text()) == json.loads((local / "decisions.json").read_text())
+    got, expected = results(run_dir), results(local)
+    assert got.keys() == expected.keys()
+    for name in got:  # training bit for bit (same data order, init and steps); scores to float precision
+        assert [e[:3] for e in got[name]] == [e[:3] for e in expected[name]], name
+        assert same([e[3] for e in got[name]], [e[3] for e in expected[name]]), name
+    decisions = json.loads((run_dir / "decisions.json").read_text())
+    local_decisions = json.loads((local / "decisions.json").read_text())
+    assert [(d["candidate"], d["verdict"], d["seeds"]) for d in decisions] == [
+        (d["candidate"], d["verdict"], d["seeds"]) for d in local_decisions
+    ]
+    assert same(decisions, local_decisions)
     summary, local_summary = (json.loads((d / "summary.json").read_text()) for d in (run_dir, local))
     assert summary["documents"] == local_summary["documents"]
     for folder in (run_dir / "stages").glob("train-*"):  # nothing written twice
