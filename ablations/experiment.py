@@ -48,21 +48,21 @@ def setup_run(cfg: RecipeConfig, repo: Path, record: bool = True):
             run_dir.mkdir(parents=True, exist_ok=True)
             (run_dir / "holdout_ids.json").write_text(json.dumps(sorted(holdout), indent=1))
 
+    def with_holdout(blocks: list[BlockSpec]) -> list[BlockSpec]:
+        """The process stage's blocks: evaluation documents leave the training pool before any block sees them."""
+        if not holdout:
+            return list(blocks)
+        return [BlockSpec(block="exclude_ids", id="eval_holdout", params={"ids": sorted(holdout)}), *blocks]
+
     def process(blocks: list[BlockSpec], data: DataConfig | None = None, plan: bool = False):
-        if holdout:  # evaluation documents leave the training pool before any other block sees them
-            blocks = [BlockSpec(block="exclude_ids", id="eval_holdout", params={"ids": sorted(holdout)}), *blocks]
+        blocks = with_holdout(blocks)
         if plan:
             from pipelines.processing import processing_folders
 
             return processing_folders(data or cfg.data, blocks, cfg.dedup, cfg.executor, run_dir / "stages")[-1]
         return run_process(data or cfg.data, blocks, cfg.executor, run_dir / "stages", dedup=cfg.dedup)
 
-    process.blocks_of = lambda blocks: (  # the process stage's own blocks (for a SLURM array of it)
-        [BlockSpec(block="exclude_ids", id="eval_holdout", params={"ids": sorted(holdout)}), *blocks]
-        if holdout
-        else list(blocks)
-    )
-
+    process.blocks_of = with_holdout  # the process stage's own blocks (the SLURM driver submits its array)
     return run_dir, holdout, process
 
 

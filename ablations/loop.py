@@ -22,7 +22,7 @@ from ablations.evaluate import Evaluator
 from ablations.tokenize import token_count, tokenize_stage, tokens_folder
 from ablations.tracking import RunLogger
 from pipelines.config import BlockSpec, DataConfig
-from pipelines.stages import finish, finished, stage_folder, start
+from pipelines.stages import finish, finished, stage_folder, start, write_json
 
 TRAINED = "trained.json"  # a run whose training finished; its checkpoints wait for evaluation
 
@@ -124,17 +124,7 @@ class Ablation:
         return v
 
     def train_stage(self, v: Variant, seed: int) -> tuple[dict, Path]:
-        """Key and folder of one training run (training and the evaluation of its checkpoints)."""
-        cfg = self.cfg
-        key = {
-            "tokens": v.tokens.name,
-            "model": cfg.model.model_dump(),
-            "training": cfg.training.model_dump(),
-            "seed": seed,
-            "tasks": [t.model_dump() for t in cfg.evaluation.tasks],
-            "holdout": cfg.evaluation.holdout.model_dump() if cfg.evaluation.holdout else None,
-        }
-        return key, stage_folder(self.stages, "train", key)
+        return train_stage(self.cfg, self.stages, v, seed)
 
     def train(self, v: Variant, seed: int) -> dict | None:
         """Train one run and evaluate its checkpoints (reused when finished). In plan mode, record what is left
@@ -162,7 +152,7 @@ class Ablation:
             start(folder, key)
         record = self._train(v, seed, key, folder, evaluate_inline=False)
         if main_process():
-            _write_json(folder / TRAINED, record)
+            write_json(folder / TRAINED, record)
 
     def evaluate_run(self, v: Variant, seed: int) -> dict:
         """Evaluate the saved checkpoints of a trained run and finish its stage (a SLURM evaluation job)."""
@@ -283,6 +273,19 @@ class Ablation:
         return current
 
 
+def train_stage(cfg: RecipeConfig, stages: Path, v: Variant, seed: int) -> tuple[dict, Path]:
+    """Key and folder of one training run (training and the evaluation of its checkpoints) of a prepared variant."""
+    key = {
+        "tokens": v.tokens.name,
+        "model": cfg.model.model_dump(),
+        "training": cfg.training.model_dump(),
+        "seed": seed,
+        "tasks": [t.model_dump() for t in cfg.evaluation.tasks],
+        "holdout": cfg.evaluation.holdout.model_dump() if cfg.evaluation.holdout else None,
+    }
+    return key, stage_folder(stages, "train", key)
+
+
 def main_process() -> bool:
     """Whether this is the main (or only) process: rank 0 of an ``accelerate launch`` / torchrun job."""
     return os.environ.get("RANK", "0") == "0"
@@ -299,12 +302,6 @@ def per_look_confidence(confidence: float, seeds: int, max_seeds: int) -> float:
 def _mean_metrics(rows: list[dict]) -> dict[str, float]:
     keys = [k for k in rows[0] if k != "id"] if rows else []
     return {k: sum(r[k] for r in rows) / len(rows) for k in keys}
-
-
-def _write_json(path: Path, record: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=2, default=str))
-    tmp.replace(path)
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> None:

@@ -19,10 +19,9 @@ from pathlib import Path
 from pipelines.config import ExecutorConfig
 
 
-def run_pipeline(
-    pipeline: list, tasks: int, workers: int, logging_dir: Path, executor: ExecutorConfig, job_name: str = "stage"
-) -> None:
-    """Run ``pipeline`` over ``tasks`` tasks and return when all have finished."""
+def run_pipeline(pipeline: list, tasks: int, workers: int, logging_dir: Path, executor: ExecutorConfig) -> None:
+    """Run ``pipeline`` over ``tasks`` tasks and return when all have finished. With ``kind: slurm`` this runs inside
+    a job (the job array itself is ``submit_pipeline``'s), so on the job's CPUs with the local executor."""
     if executor.kind == "ray":
         _run_ray(pipeline, tasks, workers, logging_dir, executor)
         return

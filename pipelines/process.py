@@ -128,7 +128,7 @@ def merged_stats(logs: Path, tasks: int):
     return sum(parts, start=PipelineStats())
 
 
-def _total(metric) -> int:
+def counter_total(metric) -> int:
     """A counter's total. Stats loaded from JSON keep datatrove's serialised form (a bare number, or a dict with
     "total") until they are added to other stats, which turns them into MetricStats."""
     if isinstance(metric, (int, float)):
@@ -144,7 +144,7 @@ def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any
         return next(s for name, s in by_name.items() if name.endswith(suffix))
 
     def counts(step) -> dict[str, int]:
-        return {k: _total(step.stats[k]) for k in ("documents", "pages", "bytes") if k in step.stats}
+        return {k: counter_total(step.stats[k]) for k in ("documents", "pages", "bytes") if k in step.stats}
 
     summary: dict[str, Any] = {
         "in": counts(find(f"count {INPUT_COUNTER}")),
@@ -155,14 +155,18 @@ def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any
     for s in data.sources:
         step = find(f"[{s.name}]")
         metrics = step.stats
-        skipped = {k.removeprefix("skipped_"): _total(v) for k, v in metrics.items() if k.startswith("skipped_")}
+        skipped = {
+            k.removeprefix("skipped_"): counter_total(v) for k, v in metrics.items() if k.startswith("skipped_")
+        }
         if skipped:
             summary["skipped"][s.name] = skipped
     for b in blocks:
         step = find(f"[{b.id}]")
         metrics = step.stats
-        reasons = {k.removeprefix("dropped_"): _total(v) for k, v in metrics.items() if k.startswith("dropped_")}
-        total = _total(metrics["dropped"]) if "dropped" in metrics else 0
+        reasons = {
+            k.removeprefix("dropped_"): counter_total(v) for k, v in metrics.items() if k.startswith("dropped_")
+        }
+        total = counter_total(metrics["dropped"]) if "dropped" in metrics else 0
         if total > sum(reasons.values()):
             reasons["unspecified"] = total - sum(reasons.values())
         if total:
@@ -211,7 +215,7 @@ def run_process_stage(
         executor.tasks,
         executor.workers,
         folder / "logs",
-        executor if executor.kind == "ray" else executor.model_copy(update={"kind": "local"}),
+        executor,
     )
     stats = merged_stats(folder / "logs", executor.tasks)
     (folder / "stats.json").write_text(stats.to_json())

@@ -33,8 +33,13 @@ def start(folder: Path, key: Any, fresh: bool = False) -> None:
     (folder / "stage_key.json").write_text(json.dumps(key, indent=2, ensure_ascii=False, default=str))
 
 
-def finish(folder: Path, record: dict) -> dict:
-    tmp = folder / "manifest.json.tmp"
+def write_json(path: Path, record: Any) -> None:
+    """Write ``record`` as JSON atomically (a reader never sees half a file)."""
+    tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str))
-    tmp.replace(folder / "manifest.json")
+    tmp.replace(path)
+
+
+def finish(folder: Path, record: dict) -> dict:
+    write_json(folder / "manifest.json", record)
     return record

@@ -26,6 +26,7 @@ from typing import Any
 from ablations.config import RecipeConfig
 from ablations.loader import dump_recipe, load_recipe
 from ablations.slurm.submit import REPO, job_states, render, sbatch, write_spec
+from pipelines.stages import write_json
 
 STATE = "state.json"
 
@@ -40,11 +41,8 @@ def read_state(run_dir: Path) -> dict[str, Any]:
 
 
 def write_state(run_dir: Path, state: dict[str, Any]) -> None:
-    path = slurm_dir(run_dir) / STATE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=1))
-    tmp.replace(path)
+    slurm_dir(run_dir).mkdir(parents=True, exist_ok=True)
+    write_json(slurm_dir(run_dir) / STATE, state)
 
 
 def variant_spec(v) -> dict:
@@ -87,8 +85,7 @@ def submit_driver(cfg: RecipeConfig, run_dir: Path, dependency: str | None) -> s
 
 
 def _submit(cfg: RecipeConfig, run_dir: Path, kind: str, items: list[dict], dependency, resources) -> str:
-    state = read_state(run_dir)
-    n = len(state.get("jobs", [])) + 1
+    n = len(read_state(run_dir).get("jobs", [])) + 1
     folder = slurm_dir(run_dir) / "jobs"
     spec = write_spec(
         folder / f"{n:03d}-{kind}.json",
@@ -104,10 +101,7 @@ def _submit(cfg: RecipeConfig, run_dir: Path, kind: str, items: list[dict], depe
         folder / f"{n:03d}-{kind}.sbatch",
         dependency,
     )
-    state.setdefault("jobs", []).append(
-        {"id": job, "kind": kind, "items": [_label(i) for i in items], "round": state.get("rounds", 0), "log": log}
-    )
-    write_state(run_dir, state)
+    _record(run_dir, job, kind, [_label(i) for i in items], log)
     return job
 
 
@@ -155,6 +149,7 @@ def _fail(run_dir: Path, message: str) -> str:
 
 
 def _submit_round(cfg: RecipeConfig, run_dir: Path, process, tok_dir: Path, needs: list[tuple]) -> str:
+    from ablations.loop import train_stage
     from pipelines.process import process_stage_folder, submit_process_stage
     from pipelines.stages import finished
 
@@ -170,7 +165,7 @@ def _submit_round(cfg: RecipeConfig, run_dir: Path, process, tok_dir: Path, need
     prepares = [n for n in needs if n[0] == "prepare"]
     runs = [n for n in needs if n[0] in ("train", "eval")]
     for n in needs:
-        stage = n[1].tokens.name if n[0] == "prepare" else _train_folder(cfg, run_dir, n[1], n[2]).name
+        stage = n[1].tokens.name if n[0] == "prepare" else train_stage(cfg, stages, n[1], n[2])[1].name
         if not attempt(f"{n[0]}:{stage}"):
             write_state(run_dir, state)
             return _fail(
@@ -220,19 +215,15 @@ def _submit_round(cfg: RecipeConfig, run_dir: Path, process, tok_dir: Path, need
     return "submitted"
 
 
-def _train_folder(cfg: RecipeConfig, run_dir: Path, v, seed: int) -> Path:
-    from ablations.loop import Ablation
-
-    return Ablation(cfg, run_dir, None, None, Path("."), progress=False).train_stage(v, seed)[1]
-
-
 def _after(kind: str, jobs: list[str]) -> str | None:
     return f"{kind}:" + ":".join(jobs) if jobs else None
 
 
-def _record(run_dir: Path, job: str, kind: str, items: list[str]) -> None:
+def _record(
+    run_dir: Path, job: str, kind: str, items: list[str], log: str = "datatrove slurm_logs/ in the stage's logs folder"
+) -> None:
+    """Add a submitted job to the run's state."""
     state = read_state(run_dir)
-    log = "datatrove slurm_logs/ in the stage's logs folder"
     state.setdefault("jobs", []).append(
         {"id": job, "kind": kind, "items": items, "round": state.get("rounds", 0), "log": log}
     )

@@ -24,6 +24,7 @@ from typing import Any
 from pipelines.config import ExecutorConfig
 from pipelines.dedup.config import DedupSpec
 from pipelines.dedup.steps import INPUT_COUNTER, OUTPUT_COUNTER, STEP_BUILDERS
+from pipelines.process import counter_total
 from pipelines.stages import finish, finished, stage_folder
 from pipelines.stages import start as start_stage
 
@@ -55,36 +56,29 @@ def dedup_stage_folder(spec: DedupSpec, input_folder: Path, executor: ExecutorCo
     return stage_folder(stages_dir, f"dedup-{spec.id}", dedup_stage_key(spec, input_folder, executor))
 
 
-def _total(value) -> int:
-    """A counter's total, whether datatrove left it as MetricStats (merged tasks) or as its JSON form (one task)."""
-    if hasattr(value, "total"):
-        return int(value.total)
-    return int(value["total"]) if isinstance(value, dict) else int(value)
-
-
 def summarize_dedup(step_stats: dict[str, Any], spec: DedupSpec) -> dict[str, Any]:
     """in / kept (books, pages, bytes), drops per reason, and the counters of every step."""
     apply = step_stats["apply"]
 
     def counts(name: str) -> dict[str, int]:
         step = next(s for s in apply.stats if s.name.endswith(f"count {name}"))
-        return {k: _total(step.stats[k]) for k in ("documents", "pages", "bytes") if k in step.stats}
+        return {k: counter_total(step.stats[k]) for k in ("documents", "pages", "bytes") if k in step.stats}
 
     dropped: dict[str, int] = {}
     details: dict[str, int] = {}
     for s in apply.stats:
         for k, v in s.stats.items():
             if k.startswith("dropped_"):
-                dropped[k.removeprefix("dropped_")] = _total(v)
+                dropped[k.removeprefix("dropped_")] = counter_total(v)
             elif k in ("paragraphs_removed", "chars_removed", "books_changed") or k.startswith("chars_dropped_"):
-                details[k] = _total(v)
+                details[k] = counter_total(v)
     for name, stats in step_stats.items():
         if name == "apply":
             continue
         for s in stats.stats:
             for k, v in s.stats.items():
                 if k not in ("total", "forwarded") and not k.startswith("doc_len"):
-                    details[f"{name}.{k}"] = _total(v)
+                    details[f"{name}.{k}"] = counter_total(v)
     summary = {"in": counts(INPUT_COUNTER), "kept": counts(OUTPUT_COUNTER), "dropped": dropped, "details": details}
     summary["unaccounted"] = summary["in"].get("documents", 0) - summary["kept"].get("documents", 0)
     summary["unaccounted"] -= sum(dropped.values())
@@ -112,9 +106,7 @@ def run_dedup_stage(spec: DedupSpec, input_folder: Path, executor: ExecutorConfi
     for step in STEP_BUILDERS[spec.kind](spec, input_folder, folder, executor):
         t0 = time.time()
         logs = folder / "logs" / step.name
-        # SLURM: a dedup stage runs inside one job (ablations/slurm/), on its CPUs
-        local = executor if executor.kind == "ray" else executor.model_copy(update={"kind": "local"})
-        run_pipeline(step.pipeline, step.tasks, step.workers, logs, local)
+        run_pipeline(step.pipeline, step.tasks, step.workers, logs, executor)  # SLURM: inside the prepare job
         step_stats[step.name] = merged_stats(logs, step.tasks)
         timings[step.name] = round(time.time() - t0, 2)
     from datatrove.utils.stats import PipelineStats
