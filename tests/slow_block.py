@@ -17,3 +17,14 @@ class SlowPass(PipelineStep):
         for doc in data:
             time.sleep(self.seconds_per_book)
             yield doc
+
+
+class AlwaysFails(PipelineStep):
+    """Raises on the first book: a stage that fails however often it is resubmitted."""
+
+    name = "💥 always fails"
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        for _ in data:
+            raise RuntimeError("this block always fails (tests/slow_block.py)")
+        yield from ()

@@ -1,10 +1,10 @@
 """The quickstart ablation at a tiny size through a real SLURM cluster on localhost (slurm/local_cluster.sh),
 against the local run.
 
-The same recipe runs locally and on SLURM by changing only its executor section; every stage folder, every score
-and every decision must be identical. The fault test cancels the training array while a run is mid-way (after its
-first checkpoint): the driver's next round sees the unfinished stage, resubmits it, training resumes from the
-checkpoint, and the results still equal the uninterrupted local run, with no duplicated outputs.
+The same recipe runs locally and on SLURM by changing only its executor section; stage folders, training and
+verdicts must be identical, scores equal to float precision. The fault test kills the training array while a run
+is mid-way (after its first checkpoint): the driver's next round sees the unfinished stage, resubmits it, training
+resumes from the checkpoint, and the results still equal the uninterrupted local run, with no duplicated outputs.
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ def cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
         text=True,
         cwd=REPO,
         timeout=timeout,
+        env=os.environ | {"PYTHONPATH": str(REPO / "tests")},  # jobs inherit it (sbatch exports the environment)
     )
 
 
@@ -208,3 +209,15 @@ def _state(run_dir: Path) -> dict:
         return json.loads(path.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return {}
+
+
+def test_a_stage_that_keeps_failing_stops_the_run_after_max_retries(cluster, tmp_path):
+    cfg = recipe(tmp_path, [*SLURM, "filter=[{block: 'slow_block:AlwaysFails', id: boom}]", "ablation.candidates=[]"])
+    out = cli(*cfg, "--wait")
+    assert out.returncode == 4, out.stdout[-2000:] + out.stderr[-3000:]
+    state = _state(tmp_path / "runs" / "quickstart")
+    assert state["state"] == "failed" and "stage prepare of baseline" in state["message"]
+    assert "failed 2 times" in state["message"] and state["message"] in out.stderr
+    (prepare,) = [n for stage, n in state["attempts"].items() if stage.startswith("prepare:")]
+    assert prepare == 3  # submitted twice (max_retries=1), the third round gave up
+    assert [j["kind"] for j in state["jobs"]].count("process") == 2
