@@ -19,7 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ablations.loader import ConfigError, load_recipe
+from ablations.recipe.loader import ConfigError, load_recipe
 
 STAGES = ("process", "tokenize", "ablate")  # ablate = train, evaluate, decide, report
 
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"config error: {e}", file=sys.stderr)
         return 2
-    from ablations.loader import dump_recipe
+    from ablations.recipe.loader import dump_recipe
 
     if args.check:
         print(dump_recipe(cfg), end="")

@@ -13,7 +13,7 @@ fi
 # KenLM's trainer (lmplz) for the kenlm_perplexity signal: built once from the kenlm sdist into
 # ~/.cache/finebooks/kenlm-bin when cmake and Boost are installed (about a minute), else say how to get it
 if command -v cmake >/dev/null 2>&1 && [ -e /usr/include/boost/program_options.hpp ]; then
-  .venv/bin/python -m filters.kenlm_bin || echo "KenLM tools not built; the kenlm_perplexity trainer will not run"
+  .venv/bin/python -m filters.signals.kenlm_bin || echo "KenLM tools not built; the kenlm_perplexity trainer will not run"
 else
   echo "KenLM tools (lmplz) not built: cmake or Boost missing. To train kenlm_perplexity models:" \
     "apt-get install cmake build-essential libboost-program-options-dev libboost-system-dev" \

@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ablations.config import RecipeConfig
-from ablations.loader import dump_recipe
-from ablations.runinfo import environment
+from ablations.recipe.loader import dump_recipe
+from ablations.recipe.schema import RecipeConfig
+from ablations.record.environment import environment
 from pipelines.config import BlockSpec, DataConfig
 
 
@@ -34,14 +34,14 @@ def setup_run(cfg: RecipeConfig, repo: Path, record: bool = True):
 
     ``process(blocks, data=None, plan=False)`` runs (or reuses) the processing stages of ``blocks`` and returns the
     StageResult; with ``plan=True`` it runs nothing and returns the folder of the last stage."""
-    from pipelines.process import run_process
+    from pipelines.chain import processing_folders, run_processing
 
     run_dir = run_dir_of(cfg)
     if record:
         write_run_record(cfg, run_dir, repo)
     holdout: dict[str, str] = {}
     if cfg.evaluation.holdout:
-        from ablations.holdout import holdout_documents
+        from ablations.eval.holdout import holdout_documents
 
         holdout = holdout_documents(cfg.data, cfg.evaluation.holdout, cfg.experiment.seed)
         if record or not (run_dir / "holdout_ids.json").exists():  # jobs (record=False) leave it as written
@@ -57,10 +57,8 @@ def setup_run(cfg: RecipeConfig, repo: Path, record: bool = True):
     def process(blocks: list[BlockSpec], data: DataConfig | None = None, plan: bool = False):
         blocks = with_holdout(blocks)
         if plan:
-            from pipelines.processing import processing_folders
-
             return processing_folders(data or cfg.data, blocks, cfg.dedup, cfg.executor, run_dir / "stages")[-1]
-        return run_process(data or cfg.data, blocks, cfg.executor, run_dir / "stages", dedup=cfg.dedup)
+        return run_processing(data or cfg.data, blocks, cfg.dedup, cfg.executor, run_dir / "stages")
 
     process.blocks_of = with_holdout  # the process stage's own blocks (the SLURM driver submits its array)
     return run_dir, holdout, process
@@ -102,10 +100,10 @@ def make_ablation(
     ``baseline`` is the baseline's processing StageResult (or its folder, for a loop that plans or trains only)."""
     from transformers import PreTrainedTokenizerFast
 
-    from ablations.evaluate import Evaluator
-    from ablations.holdout import chunks
-    from ablations.loop import Ablation
-    from ablations.tokenizer import tokenizer_stage
+    from ablations.decide.loop import Ablation
+    from ablations.eval.evaluator import Evaluator
+    from ablations.eval.holdout import chunks
+    from ablations.train.tokenizer import tokenizer_stage
 
     if not cfg.evaluation.tasks:
         raise ValueError("evaluation.tasks is empty: the ablation stage needs at least one task")
@@ -128,8 +126,8 @@ def make_ablation(
 
 
 def _ablate(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, process, holdout, stop_after) -> dict[str, Any]:
-    from ablations.tokenize import tokenize_stage
-    from ablations.tokenizer import tokenizer_stage
+    from ablations.train.tokenizer import tokenizer_stage
+    from ablations.train.tokens import tokenize_stage
 
     if stop_after == "tokenize":
         tok_dir = tokenizer_stage(cfg.tokenizer, baseline.folder / "output", baseline.folder.name, run_dir / "stages")
@@ -144,9 +142,9 @@ def _ablate(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, process, hol
 
 def finish_ablation(cfg: RecipeConfig, run_dir: Path, ablation, final) -> dict[str, Any]:
     """After the loop: contamination check, report, decisions.json, variants.json; the summary's ablation part."""
-    from ablations.overlap import overlap
-    from ablations.report import write_report
-    from ablations.tokenize import token_count
+    from ablations.decide.report import write_report
+    from ablations.eval.overlap import overlap
+    from ablations.train.tokens import token_count
 
     if not ablation.decisions:  # no candidates: train the baseline alone
         ablation.final_results(final, [cfg.experiment.seed + i for i in range(cfg.ablation.seeds)])

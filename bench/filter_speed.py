@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from datatrove.data import Document  # noqa: E402
 
-from filters.goldtext import read_texts  # noqa: E402
 from filters.registry import BLOCKS, build_block  # noqa: E402
+from filters.signals.goldtext import read_texts  # noqa: E402
 
 OUR_CLEAN = ("gutenberg_boilerplate", "unicode_fix", "page_furniture", "dehyphenate", "unwrap_lines")
 STOCK = ("gopher_repetition", "gopher_quality", "c4_quality", "fineweb_quality")

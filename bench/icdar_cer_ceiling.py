@@ -25,7 +25,7 @@ from scipy.stats import spearmanr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from filters.goldtext import icdar_files, read_icdar  # noqa: E402
+from filters.signals.goldtext import icdar_files, read_icdar  # noqa: E402
 
 INVISIBLE = set(" @-,.;:!?'\"_()")  # alignment gap '@' included
 WORD = re.compile(r"[A-Za-zſ]+")

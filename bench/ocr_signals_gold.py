@@ -11,7 +11,7 @@
   (clean_books/ecco_tcp + gutenberg) it drops.
 
 Train/test: the fastText model is scored only on ICDAR documents held out of its training (the test documents
-listed in ``<model>.json`` by ``filters.train_fasttext``); the KenLM model must not have been trained on ICDAR
+listed in ``<model>.json`` by ``filters.signals.train_fasttext``); the KenLM model must not have been trained on ICDAR
 or GHT (checked from ``<model>.json``). A model that is missing is skipped, and the report says so.
 """
 
@@ -31,9 +31,9 @@ from scipy.stats import spearmanr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from filters.goldtext import icdar_files, read_ght, read_icdar, read_texts  # noqa: E402
 from filters.ocr_quality_filter import OcrQualityFilter  # noqa: E402
 from filters.signals import SIGNALS, signal_class  # noqa: E402
+from filters.signals.goldtext import icdar_files, read_ght, read_icdar, read_texts  # noqa: E402
 
 ICDAR_SETS = ("eng_monograph", "fr_monograph", "eng_periodical", "fr_periodical")
 GHT_TEST = ("guten_ht_high_test.tsv", "guten_ht_low_test.tsv")

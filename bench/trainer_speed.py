@@ -27,7 +27,7 @@ SHARED = Path(os.environ.get("FINEBOOKS_SHARED_DATA") or REPO.parent / "shared" 
 
 
 def bare_loop(tokens: Path, vocab: int, model_cfg, batch: int, steps: int, threads: int) -> float:
-    from ablations.trainer import TokenSequences, build_model
+    from ablations.train.hf import TokenSequences, build_model
 
     torch.set_num_threads(threads)
     data = TokenSequences(tokens, model_cfg.max_seq_len, 0)
@@ -51,10 +51,10 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    from ablations.config import ModelConfig, TrainingConfig
-    from ablations.tokenize import tokenize_stage
-    from ablations.tokenizer import train_bpe
-    from ablations.trainer import train
+    from ablations.recipe.schema import ModelConfig, TrainingConfig
+    from ablations.train.hf import train
+    from ablations.train.tokenizer import train_bpe
+    from ablations.train.tokens import tokenize_stage
 
     model_cfg = ModelConfig(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=256, max_seq_len=128)
     cfg = TrainingConfig(token_budget=args.tokens, batch_size=16, checkpoints=4, threads=args.threads)

@@ -101,10 +101,10 @@ def jsonl_source(name: str, folder: Path) -> dict:
 
 
 def contrast(work: Path, budgets: list[int], seeds: int) -> list[dict]:
-    from ablations.config import RecipeConfig
-    from ablations.decide import decide
+    from ablations.decide.loop import Variant
+    from ablations.decide.stats import decide
     from ablations.experiment import make_ablation, setup_run
-    from ablations.loop import Variant
+    from ablations.recipe.schema import RecipeConfig
     from pipelines.config import DataConfig
 
     gold, ocr = ght_corpora(work)
@@ -127,10 +127,10 @@ def contrast(work: Path, budgets: list[int], seeds: int) -> list[dict]:
 
 
 def candidates_test(work: Path, kind: str, repeats: int, seeds: int, budget: int) -> list[dict]:
-    from ablations.config import CandidateSpec, RecipeConfig
-    from ablations.decide import decide
+    from ablations.decide.loop import Variant, with_candidate
+    from ablations.decide.stats import decide
     from ablations.experiment import make_ablation, setup_run
-    from ablations.loop import Variant, with_candidate
+    from ablations.recipe.schema import CandidateSpec, RecipeConfig
 
     gold, _ = ght_corpora(work)
     raw = base_config(work, f"{kind}", budget, seeds, {"sources": [jsonl_source("gold", gold)]})

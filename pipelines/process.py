@@ -10,7 +10,6 @@ written twice or lost. ``manifest.json`` is written last and marks the stage com
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from pipelines.fingerprint import listing_fingerprint
 from pipelines.readers.base import SourceUnavailable
 from pipelines.stages import finish, finished, stage_folder
 from pipelines.stages import start as start_stage
+from pipelines.stats import BookCounter, account, counter_step, counter_total, counts, merged_stats, prefixed
 
 INPUT_COUNTER = "input"
 OUTPUT_COUNTER = "kept"
@@ -91,7 +91,6 @@ def build_pipeline(data: DataConfig, blocks: list[BlockSpec], folder: Path, prog
     from datatrove.pipeline.writers import JsonlWriter
 
     from filters.registry import build_block
-    from pipelines.counting import BookCounter
 
     steps: list = []
     for s in data.sources:
@@ -110,32 +109,6 @@ def build_pipeline(data: DataConfig, blocks: list[BlockSpec], folder: Path, prog
     return steps
 
 
-def merged_stats(logs: Path, tasks: int):
-    """Stats of all tasks, including those finished by an earlier (interrupted) run.
-
-    datatrove's own ``stats.json`` only sums the tasks run by the last invocation, so after a resume it would
-    miss the tasks finished before the kill; every task's own ``stats/<rank>.json`` is complete.
-    """
-    from datatrove.utils.stats import PipelineStats
-
-    missing = [r for r in range(tasks) if not (logs / "completions" / f"{r:05d}").exists()]
-    if missing:
-        raise RuntimeError(
-            f"{len(missing)} of {tasks} tasks did not finish (ranks {missing[:10]}); see "
-            f"{logs}/logs/task_<rank>.log, then run again to resume"
-        )
-    parts = [PipelineStats.from_json(json.loads((logs / "stats" / f"{r:05d}.json").read_text())) for r in range(tasks)]
-    return sum(parts, start=PipelineStats())
-
-
-def counter_total(metric) -> int:
-    """A counter's total. Stats loaded from JSON keep datatrove's serialised form (a bare number, or a dict with
-    "total") until they are added to other stats, which turns them into MetricStats."""
-    if isinstance(metric, (int, float)):
-        return int(metric)
-    return int(metric["total"] if isinstance(metric, dict) else metric.total)
-
-
 def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any]:
     """Documents, pages and bytes in and kept; drops per block and reason; skips per source and reason."""
     by_name = {s.name: s for s in stats.stats}
@@ -143,55 +116,24 @@ def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any
     def find(suffix: str):
         return next(s for name, s in by_name.items() if name.endswith(suffix))
 
-    def counts(step) -> dict[str, int]:
-        return {k: counter_total(step.stats[k]) for k in ("documents", "pages", "bytes") if k in step.stats}
-
     summary: dict[str, Any] = {
-        "in": counts(find(f"count {INPUT_COUNTER}")),
-        "kept": counts(find(f"count {OUTPUT_COUNTER}")),
+        "in": counts(counter_step(stats, INPUT_COUNTER)),
+        "kept": counts(counter_step(stats, OUTPUT_COUNTER)),
         "dropped": {},
         "skipped": {},
     }
     for s in data.sources:
-        step = find(f"[{s.name}]")
-        metrics = step.stats
-        skipped = {
-            k.removeprefix("skipped_"): counter_total(v) for k, v in metrics.items() if k.startswith("skipped_")
-        }
-        if skipped:
+        if skipped := prefixed(find(f"[{s.name}]").stats, "skipped_"):
             summary["skipped"][s.name] = skipped
     for b in blocks:
-        step = find(f"[{b.id}]")
-        metrics = step.stats
-        reasons = {
-            k.removeprefix("dropped_"): counter_total(v) for k, v in metrics.items() if k.startswith("dropped_")
-        }
+        metrics = find(f"[{b.id}]").stats
+        reasons = prefixed(metrics, "dropped_")
         total = counter_total(metrics["dropped"]) if "dropped" in metrics else 0
         if total > sum(reasons.values()):
             reasons["unspecified"] = total - sum(reasons.values())
         if total:
             summary["dropped"][b.id] = reasons
-    dropped = sum(sum(r.values()) for r in summary["dropped"].values())
-    n_in, n_kept = summary["in"].get("documents", 0), summary["kept"].get("documents", 0)
-    summary["unaccounted"] = n_in - n_kept - dropped
-    return summary
-
-
-def run_process(
-    data: DataConfig,
-    blocks: list[BlockSpec],
-    executor: ExecutorConfig,
-    stages_dir: Path,
-    progress: bool = True,
-    dedup: list | None = None,
-) -> StageResult:
-    """Run (or reuse, or resume) the process stage under ``stages_dir``, then the ``dedup`` stages if any
-    (``pipelines/processing.py``); the result is the last stage's."""
-    if dedup:
-        from pipelines.processing import run_processing
-
-        return run_processing(data, blocks, dedup, executor, stages_dir, progress=progress)
-    return run_process_stage(data, blocks, executor, stages_dir, progress=progress)
+    return account(summary)
 
 
 def run_process_stage(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ablations.loader import load_recipe
+from ablations.recipe.loader import load_recipe
 
 REPO = Path(__file__).resolve().parents[1]
 

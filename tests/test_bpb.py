@@ -4,10 +4,10 @@ import math
 
 import torch
 
-from ablations.bpb import bits_per_byte
-from ablations.config import ModelConfig
-from ablations.tokenizer import train_bpe
-from ablations.trainer import build_model
+from ablations.eval.bpb import bits_per_byte
+from ablations.recipe.schema import ModelConfig
+from ablations.train.hf import build_model
+from ablations.train.tokenizer import train_bpe
 
 
 def test_batched_windows_match_a_plain_full_pass(tmp_path):

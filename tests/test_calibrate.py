@@ -1,4 +1,4 @@
-"""ablations/calibrate.py on small real inputs: report, histograms, thresholds and a snippet a recipe accepts."""
+"""filters/signals/calibrate.py on small real inputs: report, histograms, thresholds and a snippet a recipe accepts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from ablations import calibrate
+from filters.signals import calibrate
 from pipelines.config import BlockSpec
 
 

@@ -101,7 +101,7 @@ def test_random_strings_of_risky_characters_equal_ftfy(config):
 
 
 def test_clean_books_and_french_ocr_equal_ftfy_fix_text(shared_data):
-    from filters.goldtext import icdar_files, read_icdar, read_texts
+    from filters.signals.goldtext import icdar_files, read_icdar, read_texts
 
     pages = [t for _, t in read_texts(shared_data / "clean_books/ecco_tcp")[:6]]
     pages += [t[:200_000] for _, t in read_texts(shared_data / "clean_books/gutenberg/Poe, Edgar Allan")[:2]]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ablations.loader import ConfigError, dump_recipe, load_recipe
+from ablations.recipe.loader import ConfigError, dump_recipe, load_recipe
 
 REPO = Path(__file__).resolve().parents[1]
 QUICKSTART = REPO / "configs" / "quickstart.yaml"

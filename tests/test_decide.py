@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ablations.decide import decide, signal_checks
+from ablations.decide.stats import decide, signal_checks
 
 
 def runs(seeds: int, items: int, shift: float, seed_sd: float, item_sd: float, rng) -> list[dict]:
@@ -60,7 +60,7 @@ def test_signal_checks():
 
 
 def test_looks_at_one_comparison_share_the_error_rate():
-    from ablations.loop import per_look_confidence
+    from ablations.decide.loop import per_look_confidence
 
     assert per_look_confidence(0.95, 3, 3) == 0.95
     assert abs(per_look_confidence(0.95, 3, 5) - (1 - 0.05 / 3)) < 1e-12

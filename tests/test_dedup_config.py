@@ -8,7 +8,7 @@ import pytest
 import yaml
 from pydantic import TypeAdapter
 
-from ablations.loader import ConfigError, dump_recipe, load_recipe
+from ablations.recipe.loader import ConfigError, dump_recipe, load_recipe
 from pipelines.dedup.config import DedupSpec, MinhashDedup
 
 REPO = Path(__file__).resolve().parents[1]

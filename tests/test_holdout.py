@@ -1,7 +1,7 @@
 """Held-out evaluation documents: chosen by a seeded hash of their id, text optionally from another source."""
 
-from ablations.config import HoldoutConfig
-from ablations.holdout import holdout_documents
+from ablations.eval.holdout import holdout_documents
+from ablations.recipe.schema import HoldoutConfig
 from pipelines.config import DataConfig
 
 ENG = "ocr_gold/icdar2017/Full_12M/eng_monograph"

@@ -18,13 +18,13 @@ import pytest
 import torch
 import yaml
 
-from ablations.loader import load_recipe
-from ablations.nanotron.config import NanotronConfigError, token_folder, train_steps, write_config
-from ablations.nanotron.convert import CheckpointError, convert_checkpoint
-from ablations.nanotron.launch import LaunchError, render_sbatch, write_sbatch
-from ablations.tokenize import tokenize_stage
-from ablations.tokenizer import train_bpe
-from ablations.trainer import lr_at
+from ablations.recipe.loader import load_recipe
+from ablations.train.hf import lr_at
+from ablations.train.nanotron.convert import CheckpointError, convert_checkpoint
+from ablations.train.nanotron.launch import LaunchError, render_sbatch, write_sbatch
+from ablations.train.nanotron.yaml_writer import NanotronConfigError, token_folder, train_steps, write_config
+from ablations.train.tokenizer import train_bpe
+from ablations.train.tokens import tokenize_stage
 
 REPO = Path(__file__).resolve().parents[1]
 NANOTRON_PY = REPO / ".venv-nanotron" / "bin" / "python"
@@ -92,7 +92,7 @@ def test_config_loads_through_nanotron_classes_with_the_recipe_values(generated,
     assert (mc["hidden_size"], mc["intermediate_size"], mc["num_hidden_layers"]) == (32, 64, 2)
     assert (mc["num_attention_heads"], mc["num_key_value_heads"], mc["max_position_embeddings"]) == (4, 4, 32)
     assert (mc["bos_token_id"], mc["eos_token_id"], mc["pad_token_id"], mc["tie_word_embeddings"]) == (0, 1, 0, True)
-    assert mc["vocab_size"] == 301  # the 300 BPE ids and the added <|eos|>, as ablations/loop.py counts them
+    assert mc["vocab_size"] == 301  # the 300 BPE ids and the added <|eos|>, as ablations/decide/loop.py counts them
     steps = math.ceil(12000 / (8 * 32))
     assert train_steps(cfg) == steps == loaded["tokens"]["train_steps"]
     assert loaded["tokens"]["sequence_length"] == 32
@@ -150,7 +150,7 @@ def test_nanoset_folder_serves_the_hf_trainers_sequences(generated, tokens):
     from datatrove.utils.dataset import DatatroveFolderDataset
     from transformers import AutoTokenizer
 
-    from ablations.trainer import TokenSequences
+    from ablations.train.hf import TokenSequences
 
     _, path, _ = generated
     folder = path.parent / "nanoset"
@@ -340,7 +340,7 @@ def nanotron_checkpoint(model, folder: Path, interleave: bool, config_yaml: Path
 
 @pytest.fixture(scope="module")
 def reference(tokens):
-    from ablations.trainer import build_model
+    from ablations.train.hf import build_model
 
     torch.manual_seed(0)
     model = build_model(recipe().model, 301, seed=5)
@@ -382,8 +382,8 @@ def test_tensor_parallel_shards_are_refused(reference, tmp_path):
 def test_evaluate_scores_the_converted_model_like_the_original(reference, generated, tokens, tmp_path):
     from transformers import PreTrainedTokenizerFast
 
-    from ablations.bpb import bits_per_byte
-    from ablations.nanotron.__main__ import main
+    from ablations.eval.bpb import bits_per_byte
+    from ablations.train.nanotron.__main__ import main
 
     _, config_yaml, _ = generated
     nanotron_checkpoint(reference, tmp_path, interleave=False, config_yaml=config_yaml)

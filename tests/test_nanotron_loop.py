@@ -16,7 +16,7 @@ import pytest
 import torch
 from test_ablation_e2e import tiny_recipe
 
-from ablations.loader import ConfigError, load_recipe
+from ablations.recipe.loader import ConfigError, load_recipe
 from ablations.slurm.job import run_item
 
 TESTS = Path(__file__).resolve().parent

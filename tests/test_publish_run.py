@@ -17,7 +17,7 @@ import yaml
 from ablations.publish import cli
 from ablations.publish.evidence import variants
 from ablations.publish.recipe_doc import render
-from ablations.tracking import offline_history
+from ablations.train.tracking import offline_history
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

@@ -7,9 +7,9 @@ from pathlib import Path
 from dedup_util import read
 from test_dedup_minhash import SMALL
 
+from pipelines.chain import run_processing
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, RayConfig
 from pipelines.dedup.config import MinhashDedup
-from pipelines.processing import run_processing
 
 
 def test_process_and_dedup_on_ray_equal_the_local_executor(tmp_path: Path, shared_data: Path):

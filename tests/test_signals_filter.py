@@ -9,11 +9,11 @@ import yaml
 from datatrove.data import Document
 from helpers import counter, read_all
 
-from filters.goldtext import icdar_files, read_icdar
 from filters.ocr_quality_filter import OcrQualityFilter
 from filters.pages import join_pages, split_pages
 from filters.registry import BlockError, resolved_params
 from filters.signals.base import BOOK_KEY, PAGE_KEY
+from filters.signals.goldtext import icdar_files, read_icdar
 from filters.signals.word_confidence import WordConfidenceSignal
 from pipelines.config import BlockSpec
 from pipelines.readers.text import TextBookReader

@@ -9,12 +9,12 @@ import shutil
 import pytest
 from datatrove.data import Document
 
-from filters import train_fasttext, train_kenlm
-from filters.goldtext import icdar_files, read_icdar
-from filters.kenlm_bin import HOW, find_tool
 from filters.pages import join_pages
+from filters.signals import train_fasttext, train_kenlm
 from filters.signals.base import BOOK_KEY, PAGE_KEY
 from filters.signals.fasttext_quality import FasttextQualitySignal
+from filters.signals.goldtext import icdar_files, read_icdar
+from filters.signals.kenlm_bin import HOW, find_tool
 from filters.signals.kenlm_perplexity import BOUNDARY, KenlmPerplexitySignal, char_sentences
 from filters.signals.lang_consistency import LangConsistencySignal
 
@@ -71,7 +71,7 @@ def test_kenlm_book_value_is_the_perplexity_of_all_pages_together(small_clean, t
 
 def test_missing_kenlm_model_names_the_command_that_trains_it(tmp_path):
     step = KenlmPerplexitySignal(model=str(tmp_path / "none.binary"))
-    with pytest.raises(FileNotFoundError, match="python -m filters.train_kenlm"):
+    with pytest.raises(FileNotFoundError, match="python -m filters.signals.train_kenlm"):
         step.measure(Document(text="some text", id="x", metadata={}))
 
 

@@ -9,12 +9,12 @@ import pytest
 from datatrove.data import Document
 
 import filters.signals.word_signals as word_signals
-from filters.goldtext import icdar_files, read_icdar, read_texts
 from filters.ocr_quality_filter import OcrQualityFilter
 from filters.pages import join_pages
 from filters.signals.base import BOOK_KEY, PAGE_KEY
 from filters.signals.dict_ratio import DictRatioSignal
 from filters.signals.garbage_ratio import GarbageRatioSignal
+from filters.signals.goldtext import icdar_files, read_icdar, read_texts
 from filters.signals.word_confidence import WordConfidenceSignal
 from filters.signals.words import EDGE_PUNCT, HISTORIC, VOWELS, has_letter, in_dictionary, normalise, wordlist
 from filters.textview import text_view

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from datatrove.data import Document
 
-from filters.goldtext import icdar_files, read_icdar
 from filters.pages import join_pages
 from filters.signals.base import BOOK_KEY, PAGE_KEY
 from filters.signals.dict_ratio import DictRatioSignal
 from filters.signals.garbage_ratio import GarbageRatioSignal
+from filters.signals.goldtext import icdar_files, read_icdar
 from filters.signals.words import in_dictionary, normalise, wordlist
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ablations.tasks import BUILDERS, CHANCE, DEFAULT_PATHS, build_items
+from ablations.eval.tasks import BUILDERS, CHANCE, DEFAULT_PATHS, build_items
 
 
 @pytest.mark.parametrize("kind", sorted(BUILDERS))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ablations.config import TrackingConfig
-from ablations.tracking import _record_payloads, wandb_mode
+from ablations.recipe.schema import TrackingConfig
+from ablations.train.tracking import _record_payloads, wandb_mode
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import json
 import pytest
 import torch
 
-from ablations.config import ModelConfig, TrainingConfig
-from ablations.tokenize import token_count, tokenize_stage
-from ablations.tokenizer import train_bpe
-from ablations.trainer import train
+from ablations.recipe.schema import ModelConfig, TrainingConfig
+from ablations.train.hf import train
+from ablations.train.tokenizer import train_bpe
+from ablations.train.tokens import token_count, tokenize_stage
 
 MODEL = ModelConfig(hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32, max_seq_len=32)
 TRAIN = TrainingConfig(token_budget=32 * 4 * 12, batch_size=4, checkpoints=3, warmup_steps=2, threads=1)

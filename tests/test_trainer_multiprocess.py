@@ -21,7 +21,7 @@ import torch
 from test_trainer import MODEL, TRAIN
 
 from ablations.slurm.submit import accelerate_launch, launcher
-from ablations.trainer import TokenSequences, rows_per_process, train
+from ablations.train.hf import TokenSequences, rows_per_process, train
 
 tokens = test_trainer.tokens  # the module-scoped token shards fixture
 TESTS = Path(__file__).resolve().parent
@@ -30,7 +30,7 @@ SEED = 1
 
 def launched_main(tokens_dir: Path, folder: Path, trace: Path) -> None:
     """One rank of the launched run: train with every batch, log call and checkpoint write recorded."""
-    import ablations.trainer as trainer
+    import ablations.train.hf as trainer
 
     rank = int(os.environ["RANK"])
 

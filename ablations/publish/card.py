@@ -10,11 +10,10 @@ from typing import Any
 
 import yaml
 
-from ablations.config import RecipeConfig
-from ablations.loader import dump_recipe
-from ablations.publish.release import COLUMNS, DATA_DIR, MANIFEST, SUMS
+from ablations.publish.layout import COLUMNS, DATA_DIR, EVIDENCE_FILE, MANIFEST, SUMS
+from ablations.recipe.loader import dump_recipe
+from ablations.recipe.schema import RecipeConfig
 
-EVIDENCE_FILE = "recipe_evidence.md"
 RECIPE_MARK = "<!-- finebooks:recipe -->"
 _RECIPE_BLOCK = re.compile(re.escape(RECIPE_MARK) + r"\n```yaml\n(.*?)\n```", re.S)
 

@@ -56,9 +56,9 @@ def _evidence_dir(config: Path, given: Path | None) -> Path | None:
 
 def main(argv: list[str], repo: Path) -> int:
     args = parser().parse_args(argv)
-    from ablations.loader import ConfigError, load_recipe
     from ablations.publish.evidence import RunFolderError
     from ablations.publish.release import Layout, ReleaseError
+    from ablations.recipe.loader import ConfigError, load_recipe
     from pipelines.readers.base import SourceUnavailable
 
     try:

@@ -16,59 +16,27 @@ import re
 import shutil
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-from ablations.config import RecipeConfig
-from ablations.loader import dump_recipe
 from ablations.publish.evidence import iter_documents
+from ablations.publish.layout import (
+    COLUMNS,
+    DATA_DIR,
+    EVIDENCE_FILE,
+    FORMAT,
+    MANIFEST,
+    RECIPE_FILE,
+    SUMS,
+    Layout,
+    ReleaseError,
+)
 from ablations.publish.markdown import to_markdown
+from ablations.recipe.loader import dump_recipe
+from ablations.recipe.schema import RecipeConfig
 from filters.signals import SIGNALS
-
-FORMAT = "finebooks-release-1"
-DATA_DIR = "data"
-RECIPE_FILE = "recipe.yaml"
-MANIFEST = "manifest.json"
-SUMS = "SHA256SUMS"
-
-# column -> (arrow type name, description); the order is the Parquet schema's
-COLUMNS: dict[str, tuple[str, str]] = {
-    "id": ("string", "`<source>/<book id>`, unique within the release"),
-    "source": ("string", "the recipe's name of the data source"),
-    "title": ("string", "title, when the source gives one (metadata `title`)"),
-    "year": ("int32", "year of publication, when the source gives one (metadata `year` or `date`, first 4 digits)"),
-    "language": ("string", "language code: from the source, or detected by the `dict_ratio` signal"),
-    "text": ("string", "the book as Markdown: paragraphs, `## ` headings, no page separators"),
-    "n_pages": ("int32", "pages of the book as read (after page-level filters)"),
-    **{
-        f"ocr_{name}": ("float64", f"OCR-quality signal `{name}` of the book (null when not measured)")
-        for name in SIGNALS
-    },
-    "ocr_cer": ("float64", "true character error rate against gold text, for sources that have gold (ICDAR2017)"),
-    "pages_dropped_fraction": ("float64", "share of the book's pages dropped by a page-level filter"),
-    "dedup_cluster": (
-        "string",
-        "`<dedup stage>:<n>` for each dedup stage that put the book in a cluster of duplicates; clusters numbered "
-        "in the order of their first book id in the release",
-    ),
-    "dedup_cluster_size": ("int64", "size of the largest such cluster (1: no duplicate; null: no dedup stage)"),
-}
-
-
-class ReleaseError(RuntimeError):
-    """A release that cannot be written or pushed; the message says why and what to do."""
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Everything besides data and recipe that decides the bytes of the Parquet files (recorded in the manifest)."""
-
-    file_bytes: int = 256_000_000  # a new file starts once this many bytes of text are in the current one
-    row_group_rows: int = 64
-    compression: str = "zstd"
-    compression_level: int = 9
 
 
 def schema():
@@ -236,9 +204,9 @@ def _prepare_out(out: Path) -> None:
 
 def process_collection(cfg: RecipeConfig, work: Path, progress: bool = True):
     """The recipe's processing (blocks, then dedup stages) in ``work``; the result's ``output/`` holds the books."""
-    from pipelines.process import run_process
+    from pipelines.chain import run_processing
 
-    return run_process(cfg.data, cfg.blocks(), cfg.executor, work, progress=progress, dedup=list(cfg.dedup))
+    return run_processing(cfg.data, cfg.blocks(), list(cfg.dedup), cfg.executor, work, progress=progress)
 
 
 def write_release_data(
@@ -283,7 +251,7 @@ def release(
 ) -> dict[str, Any]:
     """Write a complete release of ``cfg`` into ``out``: Parquet files, manifest, recipe, card (README.md) and,
     with ``evidence`` (the run folder of the experiment that chose the recipe), its recipe doc."""
-    from ablations.publish.card import EVIDENCE_FILE, render_card
+    from ablations.publish.card import render_card
     from ablations.publish.recipe_doc import render
 
     out = Path(out).resolve()

@@ -53,7 +53,7 @@ def reproduce(
 ) -> Reproduction:
     """Run the card's recipe into a fresh folder (``work`` for the processing stages, default a fresh temporary
     one, so nothing is reused) and compare every file's SHA-256 with ``manifest.json``."""
-    from ablations.loader import load_recipe
+    from ablations.recipe.loader import load_recipe
     from pipelines.process import source_fingerprints
 
     release_dir = Path(release_dir).resolve()

@@ -1,6 +1,7 @@
 """The SLURM driver: the ablation loop, advanced one round of jobs at a time.
 
-A round is one pass of the same loop the local run uses (``ablations/loop.py``) in plan mode: nothing runs, every
+A round is one pass of the same loop the local run uses (``ablations/decide/loop.py``) in plan mode: nothing runs,
+every
 stage folder is named by its hash, and the stages the next decision needs but that are not finished are collected.
 The driver submits them as jobs chained by dependencies, then itself again, after all of them (``afterany``):
 
@@ -23,8 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ablations.config import RecipeConfig
-from ablations.loader import dump_recipe, load_recipe
+from ablations.recipe.loader import dump_recipe, load_recipe
+from ablations.recipe.schema import RecipeConfig
 from ablations.slurm.submit import REPO, job_states, render, sbatch, write_spec
 from pipelines.stages import write_json
 
@@ -114,9 +115,9 @@ def _label(item: dict) -> str:
 # --- one round ---------------------------------------------------------------------------------------------------
 def advance(recipe: Path, run_dir: Path) -> str:
     """One driver round (runs inside the driver job): 'submitted', 'done' or 'failed'."""
+    from ablations.decide.loop import Ablation, Pending, Plan
     from ablations.experiment import run_experiment, setup_run
-    from ablations.loop import Ablation, Pending, Plan
-    from ablations.tokenizer import tokenizer_folder
+    from ablations.train.tokenizer import tokenizer_folder
 
     cfg = load_recipe(recipe)
     state = read_state(run_dir)
@@ -149,7 +150,7 @@ def _fail(run_dir: Path, message: str) -> str:
 
 
 def _submit_round(cfg: RecipeConfig, run_dir: Path, process, tok_dir: Path, needs: list[tuple]) -> str:
-    from ablations.loop import train_stage
+    from ablations.decide.loop import train_stage
     from pipelines.process import process_stage_folder, submit_process_stage
     from pipelines.stages import finished
 

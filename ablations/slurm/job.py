@@ -22,7 +22,7 @@ from ablations.slurm.driver import REPO, advance
 
 
 def variant_from(spec: dict):
-    from ablations.loop import Variant
+    from ablations.decide.loop import Variant
     from pipelines.config import BlockSpec, DataConfig
 
     return Variant(
@@ -35,7 +35,7 @@ def variant_from(spec: dict):
 
 def run_item(kind: str, recipe: Path, run_dir: Path, item: dict) -> None:
     from ablations.experiment import make_ablation, setup_run
-    from ablations.loader import load_recipe
+    from ablations.recipe.loader import load_recipe
 
     cfg = load_recipe(recipe)
     _, holdout, process = setup_run(cfg, REPO, record=False)

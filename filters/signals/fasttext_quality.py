@@ -1,4 +1,4 @@
-"""P(page is clean text, not raw OCR) under a fastText classifier trained by ``filters.train_fasttext``."""
+"""P(page is clean text, not raw OCR) under a fastText classifier trained by ``filters.signals.train_fasttext``."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def default_model() -> str:
 class FasttextQualitySignal(OcrSignal):
     """``fasttext_quality``: P(clean) of each page under a clean-vs-raw-OCR fastText classifier (higher = cleaner).
 
-    ``model`` is made by ``python -m filters.train_fasttext`` (default
+    ``model`` is made by ``python -m filters.signals.train_fasttext`` (default
     ``$FINEBOOKS_CACHE/models/fasttext-ocr-quality.bin``). Pages are weighted by their word count.
     """
 
@@ -39,7 +39,8 @@ class FasttextQualitySignal(OcrSignal):
         if self._model is None:
             if not os.path.isfile(self.model_path):
                 raise FileNotFoundError(
-                    f"fastText model {self.model_path!r} not found; train one with: python -m filters.train_fasttext "
+                    f"fastText model {self.model_path!r} not found; train one with: "
+                    "python -m filters.signals.train_fasttext "
                     f"--clean <clean text folder> --raw <raw OCR folder> --out {self.model_path}"
                 )
             import fasttext

@@ -1,4 +1,5 @@
-"""Character n-gram perplexity of a page under a KenLM model trained on clean text (``filters.train_kenlm``)."""
+"""Character n-gram perplexity of a page under a KenLM model trained on clean text
+(``filters.signals.train_kenlm``)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def default_model() -> str:
 class KenlmPerplexitySignal(OcrSignal):
     """``kenlm_perplexity``: per-character perplexity of a page under a character n-gram model (lower = cleaner).
 
-    ``model`` is an ARPA or KenLM binary file made by ``python -m filters.train_kenlm`` (default:
+    ``model`` is an ARPA or KenLM binary file made by ``python -m filters.signals.train_kenlm`` (default:
     ``$FINEBOOKS_CACHE/models/kenlm-char5.binary``). The book value is the geometric mean of the page values
     weighted by characters scored (i.e. the book's own perplexity).
     """
@@ -55,7 +56,8 @@ class KenlmPerplexitySignal(OcrSignal):
         if self._model is None:
             if not os.path.isfile(self.model_path):
                 raise FileNotFoundError(
-                    f"KenLM model {self.model_path!r} not found; train one with: python -m filters.train_kenlm "
+                    f"KenLM model {self.model_path!r} not found; train one with: "
+                    "python -m filters.signals.train_kenlm "
                     f"--corpus <clean text folder> --out {self.model_path}"
                 )
             import kenlm

@@ -24,9 +24,9 @@ from typing import Any
 from pipelines.config import ExecutorConfig
 from pipelines.dedup.config import DedupSpec
 from pipelines.dedup.steps import INPUT_COUNTER, OUTPUT_COUNTER, STEP_BUILDERS
-from pipelines.process import counter_total
 from pipelines.stages import finish, finished, stage_folder
 from pipelines.stages import start as start_stage
+from pipelines.stats import account, counter_step, counter_total, counts, merged_stats
 
 # bump when a code change alters what a dedup stage writes, so old stage folders are not reused
 DEDUP_CODE_VERSION = 1
@@ -60,10 +60,6 @@ def summarize_dedup(step_stats: dict[str, Any], spec: DedupSpec) -> dict[str, An
     """in / kept (books, pages, bytes), drops per reason, and the counters of every step."""
     apply = step_stats["apply"]
 
-    def counts(name: str) -> dict[str, int]:
-        step = next(s for s in apply.stats if s.name.endswith(f"count {name}"))
-        return {k: counter_total(step.stats[k]) for k in ("documents", "pages", "bytes") if k in step.stats}
-
     dropped: dict[str, int] = {}
     details: dict[str, int] = {}
     for s in apply.stats:
@@ -79,16 +75,18 @@ def summarize_dedup(step_stats: dict[str, Any], spec: DedupSpec) -> dict[str, An
             for k, v in s.stats.items():
                 if k not in ("total", "forwarded") and not k.startswith("doc_len"):
                     details[f"{name}.{k}"] = counter_total(v)
-    summary = {"in": counts(INPUT_COUNTER), "kept": counts(OUTPUT_COUNTER), "dropped": dropped, "details": details}
-    summary["unaccounted"] = summary["in"].get("documents", 0) - summary["kept"].get("documents", 0)
-    summary["unaccounted"] -= sum(dropped.values())
-    return summary
+    summary = {
+        "in": counts(counter_step(apply, INPUT_COUNTER)),
+        "kept": counts(counter_step(apply, OUTPUT_COUNTER)),
+        "dropped": dropped,
+        "details": details,
+    }
+    return account(summary)
 
 
 def run_dedup_stage(spec: DedupSpec, input_folder: Path, executor: ExecutorConfig, stages_dir: Path) -> DedupResult:
     """Run (or reuse, or resume) one dedup stage reading ``input_folder/output``."""
     from pipelines.executors import run_pipeline
-    from pipelines.process import merged_stats
 
     key = dedup_stage_key(spec, input_folder, executor)
     folder = stage_folder(stages_dir, f"dedup-{spec.id}", key)

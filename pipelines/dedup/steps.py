@@ -33,7 +33,7 @@ def _apply_steps(input_folder: Path, folder: Path, spec: DedupSpec, middle: list
     from datatrove.pipeline.readers import JsonlReader
     from datatrove.pipeline.writers import JsonlWriter
 
-    from pipelines.counting import BookCounter
+    from pipelines.stats import BookCounter
 
     reader = JsonlReader(str(input_folder / "output"), glob_pattern="*.jsonl*", add_file_path=False)
     pipeline = [reader, BookCounter(INPUT_COUNTER), *middle, BookCounter(OUTPUT_COUNTER)]

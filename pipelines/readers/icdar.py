@@ -1,7 +1,7 @@
 """ICDAR2017 post-OCR competition files (raw OCR aligned with gold): one document per file, either side.
 
 The OCR side is the raw ``[OCR_toInput]`` line; the gold side is ``[ GS_aligned]`` with gaps and no-gold spans
-removed. Both carry the document's true character error rate in ``metadata["cer"]`` (filters/goldtext.py).
+removed. Both carry the document's true character error rate in ``metadata["cer"]`` (filters/signals/goldtext.py).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 from datatrove.data import Document
 
-from filters.goldtext import read_icdar
 from filters.pages import natural_key
+from filters.signals.goldtext import read_icdar
 from pipelines.readers.base import BadInput, BookReader, BookRef, PageText
 
 

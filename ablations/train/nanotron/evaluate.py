@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from ablations.config import RecipeConfig
+from ablations.recipe.schema import RecipeConfig
 
 
 def _shared_data(repo: Path) -> Path | None:
@@ -22,8 +22,8 @@ def evaluate_model(cfg: RecipeConfig, model_dir: str | Path, out: str | Path, re
     """
     from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
 
-    from ablations.evaluate import Evaluator
-    from ablations.holdout import chunks, holdout_documents
+    from ablations.eval.evaluator import Evaluator
+    from ablations.eval.holdout import chunks, holdout_documents
 
     if not cfg.evaluation.tasks:
         raise ValueError("evaluation.tasks is empty: nothing to evaluate the checkpoint on")

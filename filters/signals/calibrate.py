@@ -1,6 +1,6 @@
 """Calibrate OCR-quality thresholds the FineWeb way: every signal on clean reference text and on raw OCR.
 
-    python -m ablations.calibrate --clean ../shared/data/clean_books/ecco_tcp \\
+    python -m filters.signals.calibrate --clean ../shared/data/clean_books/ecco_tcp \\
         --raw ../shared/data/ocr_pages/old_books/tesseract_otsu_txt --out runs/calibration
 
 ``--clean`` / ``--raw`` take folders of ``.txt`` files (one document each) or ICDAR2017 folders (gold side as
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import yaml
 
-from filters.goldtext import read_texts
 from filters.signals import SIGNALS, signal_class
+from filters.signals.goldtext import read_texts
 
 # which side of a signal is bad: "low" (drop below a minimum) or "high" (drop above a maximum)
 BAD_SIDE = {
@@ -184,8 +184,8 @@ def snippet(results: dict) -> dict:
 
 def write_report(out: Path, clean, raw, piece_words: int, max_clean_drop: float, results: dict) -> None:
     (out / "thresholds.yaml").write_text(
-        "# suggested by ablations/calibrate.py; paste into a recipe's filter section, then let an ablation decide\n"
-        + yaml.safe_dump(snippet(results), sort_keys=False)
+        "# suggested by filters/signals/calibrate.py; paste into a recipe's filter section, "
+        "then let an ablation decide\n" + yaml.safe_dump(snippet(results), sort_keys=False)
     )
     lines = [
         "# OCR-quality calibration",

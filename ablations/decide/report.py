@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ablations.config import RecipeConfig
-from ablations.decide import signal_checks
-from ablations.loader import dump_recipe
-from ablations.tasks import CHANCE
+from ablations.decide.stats import signal_checks
+from ablations.eval.tasks import CHANCE
+from ablations.recipe.loader import dump_recipe
+from ablations.recipe.schema import RecipeConfig
 
 
 def results_rows(variants) -> list[dict]:

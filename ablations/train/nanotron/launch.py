@@ -8,7 +8,7 @@ from string import Template
 
 import yaml
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "slurm" / "nanotron.sbatch"
+TEMPLATE = Path(__file__).resolve().parents[3] / "slurm" / "nanotron.sbatch"
 DEFAULT_RUN_TRAIN = "${NANOTRON_DIR:-}/run_train.py"  # expanded by the job's shell when no --nanotron-dir is given
 _WORD = re.compile(r"^[A-Za-z0-9_.,:=+@/-]+$")  # what an #SBATCH value may hold (no spaces, quotes or $)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from ablations.config import EvalTaskConfig
-from ablations.tasks import DEFAULT_PATHS, build_items, write_items
+from ablations.eval.tasks import DEFAULT_PATHS, build_items, write_items
+from ablations.recipe.schema import EvalTaskConfig
 
 
 class Evaluator:
@@ -59,8 +59,8 @@ class Evaluator:
         """Per task, per item scores: {"id", "score", and acc/logprob/margin or bpb}."""
         import torch
 
-        from ablations.bpb import bits_per_byte
-        from ablations.lighteval_tasks import run_lighteval, task_configs
+        from ablations.eval.bpb import bits_per_byte
+        from ablations.eval.lighteval_tasks import run_lighteval, task_configs
 
         grad_was = torch.is_grad_enabled()  # lighteval turns autograd off globally (at import and per model)
         results: dict[str, list[dict]] = {}

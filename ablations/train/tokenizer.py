@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from ablations.config import TokenizerConfig
+from ablations.recipe.schema import TokenizerConfig
 from pipelines.stages import finish, finished, stage_folder, start
 
 BOS = "<|endoftext|>"

@@ -52,7 +52,7 @@ class NanotronConfig(Strict):
 
 class TrainingConfig(Strict):
     backend: Literal["hf", "nanotron"] = Field(
-        "hf", description="hf: ablations/trainer.py (CPU or GPUs); nanotron: SLURM GPU jobs (docs/nanotron.md)"
+        "hf", description="hf: ablations/train/hf.py (CPU or GPUs); nanotron: SLURM GPU jobs (docs/nanotron.md)"
     )
     nanotron: NanotronConfig = NanotronConfig()
     token_budget: int = Field(500_000, ge=1, description="tokens every variant trains on (data repeats if short)")

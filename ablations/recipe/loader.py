@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ablations.config import RecipeConfig
+from ablations.recipe.schema import RecipeConfig
 from pipelines.config import SOURCE_FORMATS
 from pipelines.dedup.config import DEDUP_KINDS
 
@@ -115,7 +115,7 @@ def _error_lines(e: ValidationError, source: str, lines: dict[tuple, int], overr
             loc = loc + ("params", cause.key)
         msg = str(cause) if isinstance(cause, Exception) else err["msg"]
         if err["type"] == "extra_forbidden":
-            msg = "unknown key (check its spelling, or see the schema in ablations/config.py)"
+            msg = "unknown key (check its spelling, or see the schema in ablations/recipe/schema.py)"
         elif err["type"] == "missing":
             msg = "required key is missing"
         key = ".".join(map(str, loc)) or "<root>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from ablations.config import HoldoutConfig
+from ablations.recipe.schema import HoldoutConfig
 from pipelines.config import DataConfig
 
 

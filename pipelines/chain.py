@@ -8,32 +8,18 @@ is the last stage's (its ``output/`` holds the final books) and its summary coun
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig
 from pipelines.dedup.config import DedupSpec
-from pipelines.process import StageResult, run_process_stage
-
-
-def combine_summaries(process: dict[str, Any], dedup: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
-    """The process summary with each dedup stage's drops added and ``kept`` taken from the last stage."""
-    out = {**process, "dropped": dict(process["dropped"])}
-    for stage_id, s in dedup:
-        if s["dropped"]:
-            out["dropped"][stage_id] = dict(s["dropped"])
-        out["kept"] = s["kept"]
-    dropped = sum(sum(r.values()) for r in out["dropped"].values())
-    out["unaccounted"] = out["in"].get("documents", 0) - out["kept"].get("documents", 0) - dropped
-    return out
+from pipelines.dedup.stage import dedup_stage_folder, run_dedup_stage
+from pipelines.process import StageResult, process_stage_folder, run_process_stage
+from pipelines.stats import chain_summaries
 
 
 def processing_folders(
     data: DataConfig, blocks: list[BlockSpec], dedup: list[DedupSpec], executor: ExecutorConfig, stages_dir: Path
 ) -> list[Path]:
     """The folders of the process stage and of each dedup stage after it, named without running anything."""
-    from pipelines.dedup.stage import dedup_stage_folder
-    from pipelines.process import process_stage_folder
-
     folders = [process_stage_folder(data, blocks, executor, stages_dir)]
     for spec in dedup:
         folders.append(dedup_stage_folder(spec, folders[-1], executor, stages_dir))
@@ -49,8 +35,6 @@ def run_processing(
     progress: bool = True,
 ) -> StageResult:
     """Run (or reuse, or resume) the process stage and then every dedup stage."""
-    from pipelines.dedup.stage import run_dedup_stage
-
     result = run_process_stage(data, blocks, executor, stages_dir, progress=progress)
     stages = [{"stage": "process", "folder": str(result.folder), "reused": result.reused}]
     folder, reused, done = result.folder, result.reused, []
@@ -59,7 +43,7 @@ def run_processing(
         stages.append({"stage": f"dedup {spec.id}", "folder": str(d.folder), "reused": d.reused, **d.summary})
         done.append((spec.id, d.summary))
         folder, reused = d.folder, reused and d.reused
-    summary = combine_summaries(result.summary, done)
+    summary = chain_summaries(result.summary, done)
     if dedup:
         summary["stages"] = stages
     return StageResult(folder, summary, reused)

@@ -2,7 +2,8 @@
 
 For each candidate (in config order): variant = current recipe + candidate, processed, tokenized with the
 experiment's tokenizer, trained with N seeds at the same token budget as the current recipe's runs (paired seeds),
-evaluated at every checkpoint, and decided (ablations/decide.py). Inconclusive verdicts buy one more seed pair at a
+evaluated at every checkpoint, and decided (ablations/decide/stats.py). Inconclusive verdicts buy one more seed pair
+at a
 time up to ``max_seeds``. A kept block joins the recipe and the next candidate starts from it (as FineWeb built
 its recipe). Every stage is a hashed folder, so variants share what they have in common and a finished
 experiment reruns in seconds.
@@ -16,11 +17,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ablations.config import CandidateSpec, RecipeConfig
-from ablations.decide import decide
-from ablations.evaluate import Evaluator
-from ablations.tokenize import token_count, tokenize_stage, tokens_folder
-from ablations.tracking import RunLogger
+from ablations.decide.stats import decide
+from ablations.eval.evaluator import Evaluator
+from ablations.recipe.schema import CandidateSpec, RecipeConfig
+from ablations.train.tokens import token_count, tokenize_stage, tokens_folder
+from ablations.train.tracking import RunLogger
 from pipelines.config import BlockSpec, DataConfig
 from pipelines.stages import finish, finished, stage_folder, start, write_json
 
@@ -181,7 +182,7 @@ class Ablation:
         return res
 
     def _train(self, v: Variant, seed: int, key: dict, folder: Path, evaluate_inline: bool) -> dict:
-        from ablations.trainer import train
+        from ablations.train.hf import train
 
         cfg = self.cfg
         config = {"variant": v.name, "seed": seed, **key}
@@ -196,7 +197,7 @@ class Ablation:
         if cfg.training.backend == "nanotron":
             if evaluate_inline:
                 raise ValueError("training.backend=nanotron trains only in SLURM jobs (executor.kind: slurm)")
-            from ablations.nanotron.run import train_nanotron
+            from ablations.train.nanotron.run import train_nanotron
 
             result = train_nanotron(cfg, v.tokens, self.tokenizer_dir, seed, folder, cfg.executor.slurm.training.gpus)
         else:

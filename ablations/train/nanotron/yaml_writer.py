@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ablations.config import RecipeConfig
+from ablations.recipe.schema import RecipeConfig
 
 # nanotron's Llama parameter names that get no weight decay (the hf trainer exempts every 1-d parameter: the norms)
 NO_DECAY = [".*layernorm.*", ".*final_layer_norm.*"]
@@ -141,7 +141,7 @@ def build_config(
             "init_method": {"std": 0.02},  # transformers' LlamaConfig.initializer_range, as the hf trainer
             "make_vocab_size_divisible_by": 1,
             "ddp_bucket_cap_mb": 25,
-            "model_config": {  # the same model as ablations/trainer.py build_model
+            "model_config": {  # the same model as ablations/train/hf.py build_model
                 "is_llama_config": True,
                 "vocab_size": vocab_size,
                 "hidden_size": model.hidden_size,
@@ -199,7 +199,7 @@ def build_config(
             "weight_decay_exclude_named_params": NO_DECAY,
             "clip_grad": training.grad_clip,
             "accumulate_grad_in_fp32": True,
-            "learning_rate_scheduler": {  # linear warmup, then cosine to min_lr_ratio (ablations/trainer.py lr_at)
+            "learning_rate_scheduler": {  # linear warmup, then cosine to min_lr_ratio (ablations/train/hf.py lr_at)
                 "learning_rate": training.learning_rate,
                 "lr_warmup_steps": training.warmup_steps,
                 "lr_warmup_style": "linear",
@@ -252,7 +252,7 @@ def write_nanoset_folder(tokens: TokenFolder, folder: Path) -> Path:
 
 
 def vocab_size_of(tokenizer_dir: Path) -> int:
-    """The model's vocabulary: every id of the tokenizer, added tokens included (as ablations/loop.py)."""
+    """The model's vocabulary: every id of the tokenizer, added tokens included (as ablations/decide/loop.py)."""
     from transformers import PreTrainedTokenizerFast
 
     if not (tokenizer_dir / "tokenizer.json").is_file():

@@ -5,7 +5,7 @@ Notes on lighteval 0.13.0 (see ../shared/docs/ENVIRONMENT.md):
   tasks by swapping ``Registry.load_all_task_configs`` while our Pipeline is built (``_only_custom_tasks``).
 - Its sample cache lives under ``cache_dir/model_name``: each evaluation gets a fresh temporary cache dir so that
   checkpoints never reuse each other's cached scores.
-- Its perplexity metrics are wrong in this release; bits per byte is computed directly (ablations/bpb.py).
+- Its perplexity metrics are wrong in this release; bits per byte is computed directly (ablations/eval/bpb.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ablations.tokenizer import BOS
+from ablations.train.tokenizer import BOS
 
 
 def _gold_scores_metric():

@@ -1,6 +1,6 @@
 """Train the clean-vs-raw-OCR fastText classifier that ``fasttext_quality`` scores pages with.
 
-    python -m filters.train_fasttext --clean ../shared/data/clean_books \\
+    python -m filters.signals.train_fasttext --clean ../shared/data/clean_books \\
         --clean ../shared/data/ocr_gold/icdar2017/Full_12M/eng_monograph \\
         --raw ../shared/data/ocr_gold/icdar2017/Full_12M/eng_monograph \\
         --raw ../shared/data/ocr_pages/old_books/tesseract_otsu_txt \\
@@ -24,8 +24,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from filters.goldtext import read_texts
 from filters.signals.fasttext_quality import CLEAN_LABEL, OCR_LABEL, default_model
+from filters.signals.goldtext import read_texts
 
 
 def is_test_doc(name: str, test_fraction: float) -> bool:

@@ -1,11 +1,11 @@
 """Train the character n-gram KenLM model that ``kenlm_perplexity`` scores pages with.
 
-    python -m filters.train_kenlm --corpus ../shared/data/clean_books --order 5 \\
+    python -m filters.signals.train_kenlm --corpus ../shared/data/clean_books --order 5 \\
         --out ~/.cache/finebooks/models/kenlm-char5.binary
 
 The corpus is clean reference text: folders of ``.txt`` books (searched recursively) or ICDAR2017 folders (their
 gold side). Text is written as characters separated by spaces with ``▁`` between words, in pieces of about 200
-characters, and fed to KenLM's ``lmplz`` (built from the kenlm sdist by ``python -m filters.kenlm_bin``), then
+characters, and fed to KenLM's ``lmplz`` (built from the kenlm sdist by ``python -m filters.signals.kenlm_bin``), then
 ``build_binary`` when ``--out`` ends in ``.binary``. Documents whose name is in ``--exclude`` (one relative path
 a line) are left out, so that text scored later can be kept unseen.
 """
@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from filters.goldtext import read_texts
-from filters.kenlm_bin import require_tool
+from filters.signals.goldtext import read_texts
+from filters.signals.kenlm_bin import require_tool
 from filters.signals.kenlm_perplexity import char_sentences, default_model
 
 

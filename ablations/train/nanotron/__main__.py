@@ -1,8 +1,9 @@
-"""``python -m ablations.nanotron``: a recipe's nanotron config and sbatch script, checkpoint conversion, evaluation.
+"""``python -m ablations.train.nanotron``: a recipe's nanotron config and sbatch script, checkpoint conversion,
+evaluation.
 
-    python -m ablations.nanotron CONFIG.yaml --tokens DIR --seed S --gpus N --out DIR [launch options]
-    python -m ablations.nanotron convert CHECKPOINT --out HF_DIR [--tokenizer DIR]
-    python -m ablations.nanotron evaluate CONFIG.yaml --model HF_DIR --out DIR
+    python -m ablations.train.nanotron CONFIG.yaml --tokens DIR --seed S --gpus N --out DIR [launch options]
+    python -m ablations.train.nanotron convert CHECKPOINT --out HF_DIR [--tokenizer DIR]
+    python -m ablations.train.nanotron evaluate CONFIG.yaml --model HF_DIR --out DIR
 
 The first writes ``DIR/nanotron.yaml``, ``DIR/nanoset/`` (links to the token shards) and ``DIR/train.sbatch``;
 see docs/nanotron.md for the whole GPU recipe.
@@ -15,9 +16,9 @@ import os
 import sys
 from pathlib import Path
 
-from ablations.loader import ConfigError, load_recipe
+from ablations.recipe.loader import ConfigError, load_recipe
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _overrides(p: argparse.ArgumentParser) -> None:
@@ -25,7 +26,7 @@ def _overrides(p: argparse.ArgumentParser) -> None:
 
 
 def generate(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="python -m ablations.nanotron", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m ablations.train.nanotron", description=__doc__.split("\n\n")[0])
     p.add_argument("config", help="recipe YAML (its model and training sections are used)")
     p.add_argument("--tokens", required=True, help="a tokens stage folder (runs/NAME/stages/tokens-*) or its tokens/")
     p.add_argument("--seed", type=int, help="run seed (default: experiment.seed)")
@@ -49,8 +50,8 @@ def generate(argv: list[str]) -> int:
     _overrides(p)
     args = p.parse_args(argv)
 
-    from ablations.nanotron.config import NanotronConfigError, write_config
-    from ablations.nanotron.launch import LaunchError, write_sbatch
+    from ablations.train.nanotron.launch import LaunchError, write_sbatch
+    from ablations.train.nanotron.yaml_writer import NanotronConfigError, write_config
 
     try:
         cfg = load_recipe(args.config, args.overrides)
@@ -83,12 +84,12 @@ def generate(argv: list[str]) -> int:
 
 
 def convert(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="python -m ablations.nanotron convert")
+    p = argparse.ArgumentParser(prog="python -m ablations.train.nanotron convert")
     p.add_argument("checkpoint", help="a checkpoint step folder, or the checkpoints folder (its latest.txt step)")
     p.add_argument("--out", required=True, help="transformers model folder to write")
     p.add_argument("--tokenizer", help="tokenizer folder (default: the checkpoint config.yaml's tokenizer)")
     args = p.parse_args(argv)
-    from ablations.nanotron.convert import CheckpointError, convert_checkpoint
+    from ablations.train.nanotron.convert import CheckpointError, convert_checkpoint
 
     try:
         out = convert_checkpoint(args.checkpoint, args.out, args.tokenizer)
@@ -100,13 +101,13 @@ def convert(argv: list[str]) -> int:
 
 
 def evaluate(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="python -m ablations.nanotron evaluate")
+    p = argparse.ArgumentParser(prog="python -m ablations.train.nanotron evaluate")
     p.add_argument("config", help="the recipe the model was trained for (its evaluation section is used)")
     p.add_argument("--model", required=True, help="transformers folder written by the convert command")
     p.add_argument("--out", required=True, help="folder for evals.json (and the task items)")
     _overrides(p)
     args = p.parse_args(argv)
-    from ablations.nanotron.evaluate import evaluate_model
+    from ablations.train.nanotron.evaluate import evaluate_model
 
     try:
         cfg = load_recipe(args.config, args.overrides)

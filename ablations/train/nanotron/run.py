@@ -1,8 +1,8 @@
 """One training run of the ablation loop with nanotron, inside a SLURM training job that holds the GPUs.
 
 Called by ``Ablation._train`` when ``training.backend`` is ``nanotron`` (only SLURM jobs train with it; the recipe
-validation says so). The run writes its nanotron config (``ablations/nanotron/config.py``) into the run's stage
-folder, starts ``torchrun`` on nanotron's ``run_train.py`` in the nanotron environment, then converts every
+validation says so). The run writes its nanotron config (``ablations/train/nanotron/yaml_writer.py``) into the
+run's stage folder, starts ``torchrun`` on nanotron's ``run_train.py`` in the nanotron environment, then converts every
 checkpoint to a transformers model in ``models/step-N``, where the loop's evaluation job scores it with the same
 tasks as the hf trainer's checkpoints. A killed job resumes from nanotron's last checkpoint.
 """
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from ablations.config import RecipeConfig
-from ablations.nanotron.config import token_folder, write_config
-from ablations.nanotron.convert import convert_checkpoint
+from ablations.recipe.schema import RecipeConfig
+from ablations.train.nanotron.convert import convert_checkpoint
+from ablations.train.nanotron.yaml_writer import token_folder, write_config
 
 
 def train_nanotron(cfg: RecipeConfig, tokens: Path, tokenizer_dir: Path, seed: int, folder: Path, gpus: int) -> dict:

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 from datatrove.utils.logging import logger
 
-from ablations.config import TrackingConfig
+from ablations.recipe.schema import TrackingConfig
 
 
 def logged_in() -> bool:

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ablations.config import ModelConfig, TrainingConfig
+from ablations.recipe.schema import ModelConfig, TrainingConfig
 
 
 def build_model(cfg: ModelConfig, vocab_size: int, seed: int):

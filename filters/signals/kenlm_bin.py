@@ -5,8 +5,8 @@ cmake and Boost (Debian: ``libboost-program-options-dev libboost-system-dev libb
 libboost-test-dev libeigen3-dev zlib1g-dev libbz2-dev liblzma-dev cmake build-essential``) in about a minute,
 and are cached in ``$FINEBOOKS_CACHE/kenlm-bin`` (default ``~/.cache/finebooks/kenlm-bin``).
 
-    python -m filters.kenlm_bin            # build if missing, print where the binaries are
-    python -m filters.kenlm_bin --check    # only say whether they are there (exit 1 if not)
+    python -m filters.signals.kenlm_bin            # build if missing, print where the binaries are
+    python -m filters.signals.kenlm_bin --check    # only say whether they are there (exit 1 if not)
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ TOOLS = ("lmplz", "build_binary")
 HOW = (
     "install the build dependencies (Debian: apt-get install cmake build-essential libboost-program-options-dev "
     "libboost-system-dev libboost-thread-dev libboost-test-dev libeigen3-dev zlib1g-dev libbz2-dev liblzma-dev), "
-    "then run: python -m filters.kenlm_bin"
+    "then run: python -m filters.signals.kenlm_bin"
 )
 
 
