@@ -1,4 +1,4 @@
-"""Config names of blocks, and validation of their parameters against the block's own signature.
+"""Config names of clean/filter blocks (the ``block`` plug-in kind, ``filters/plugins.py``).
 
 A config names a block by a registry name (``gopher_quality``) or by a dotted path to a user's own
 ``PipelineStep`` subclass (``mypackage.blocks:MyFilter``). Parameters are checked against the block's
@@ -8,10 +8,9 @@ every default so that the resolved config pins them (upstream defaults drift bet
 
 from __future__ import annotations
 
-import importlib
-import inspect
-import typing
 from typing import Any
+
+from filters.plugins import PluginError, Registry
 
 BLOCKS: dict[str, str] = {
     # ours
@@ -43,104 +42,31 @@ BLOCKS: dict[str, str] = {
     # --- dedup blocks ---
 }
 
-# parameters that the pipeline builder sets itself and a config may not
-RESERVED_PARAMS = {"exclusion_writer", "self"}
+
+def _pipeline_step() -> type:
+    from datatrove.pipeline.base import PipelineStep
+
+    return PipelineStep
 
 
-class BlockError(ValueError):
-    """A block name or parameter that is wrong; ``key`` is the parameter at fault (or None for the name)."""
-
-    def __init__(self, message: str, key: str | None = None):
-        super().__init__(message)
-        self.key = key
+# ``exclusion_writer`` is set by the pipeline builder itself (``keep_dropped``), never by a config
+REGISTRY = Registry("block", BLOCKS, base=_pipeline_step, reserved={"exclusion_writer"})
+BlockError = PluginError  # the name the recipe loader and older user code know
 
 
 def resolve_block(name: str) -> type:
     """The class a config name (or ``module:Class`` / ``module.Class`` path) refers to."""
-    target = BLOCKS.get(name, name)
-    if ":" in target:
-        module_name, _, attr = target.partition(":")
-    elif "." in target:
-        module_name, _, attr = target.rpartition(".")
-    else:
-        raise BlockError(f"unknown block {name!r}; known blocks: {', '.join(sorted(BLOCKS))}, or a dotted path")
-    try:
-        module = importlib.import_module(module_name)
-        cls = getattr(module, attr)
-    except (ImportError, AttributeError) as e:
-        raise BlockError(f"cannot import block {name!r} ({target}): {e}") from e
-    from datatrove.pipeline.base import PipelineStep
-
-    if not (inspect.isclass(cls) and issubclass(cls, PipelineStep)):
-        raise BlockError(f"block {name!r} ({target}) is not a datatrove PipelineStep")
-    return cls
-
-
-def _is_plain(value: Any) -> bool:
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_is_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
-    return False
-
-
-def _as_lists(value: Any) -> Any:
-    """Tuples (common in datatrove defaults) become lists, so the resolved config dumps as plain YAML."""
-    if isinstance(value, (list, tuple)):
-        return [_as_lists(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _as_lists(v) for k, v in value.items()}
-    return value
-
-
-def block_parameters(cls: type) -> dict[str, inspect.Parameter]:
-    sig = inspect.signature(cls.__init__)
-    return {
-        n: p
-        for n, p in sig.parameters.items()
-        if n not in RESERVED_PARAMS and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-    }
+    return REGISTRY.resolve(name)
 
 
 def resolved_params(name: str, params: dict[str, Any]) -> dict[str, Any]:
     """Check ``params`` against the block's signature and return them with every plain default filled in."""
-    from pydantic import TypeAdapter, ValidationError
-
-    cls = resolve_block(name)
-    known = block_parameters(cls)
-    for key in params:
-        if key not in known:
-            raise BlockError(f"block {name!r} has no parameter {key!r}; its parameters: {', '.join(known)}", key)
-    try:
-        hints = typing.get_type_hints(cls.__init__)
-    except Exception:  # unresolvable forward references: check names only
-        hints = {}
-    out: dict[str, Any] = {}
-    for key, p in known.items():
-        if key in params:
-            value = params[key]
-            if key in hints:
-                try:
-                    value = TypeAdapter(hints[key]).validate_python(value)
-                except ValidationError as e:
-                    msg = e.errors()[0]["msg"]
-                    raise BlockError(f"block {name!r} parameter {key!r}: {msg} (got {value!r})", key) from e
-                except Exception:  # a type pydantic cannot build a validator for
-                    pass
-            out[key] = _as_lists(value)
-        elif p.default is inspect.Parameter.empty:
-            raise BlockError(f"block {name!r} needs parameter {key!r}", key)
-        elif _is_plain(p.default):
-            out[key] = _as_lists(p.default)
-    return out
+    return REGISTRY.resolve_params(name, params)
 
 
 def build_block(name: str, params: dict[str, Any], **extra: Any):
     """Instantiate a block with validated parameters (plus builder-owned ones such as ``exclusion_writer``)."""
-    cls = resolve_block(name)
-    return cls(**resolved_params(name, params), **extra)
+    return REGISTRY.build(name, params, **extra)
 
 
 def drops_documents(name: str) -> bool:
