@@ -9,14 +9,12 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
 from filters.pages import set_pages
-from filters.signals import TRAINING_FREE, signal_class
+from filters.signals import SIGNALS, TRAINING_FREE, signal_class
 from filters.signals.base import BOOK_KEY, PAGE_KEY
 from filters.signals.word_signals import WordSignals
 from filters.textview import text_view
 
-SignalName = Literal[
-    "dict_ratio", "garbage_ratio", "word_confidence", "kenlm_perplexity", "fasttext_quality", "lang_consistency"
-]
+SignalName = Literal[tuple(SIGNALS)]  # the registered signals (filters/signals/__init__.py)
 # training-free defaults: dict_ratio and garbage_ratio set so that at most 2% of clean_books are dropped (see
 # BENCHMARKS.md, "OCR-quality signals against gold"); word_confidence 0.5 is a conservative guess, not calibrated
 DEFAULT_MIN: dict[str, float] = {"dict_ratio": 0.85, "word_confidence": 0.5}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from filters.plugins import PluginError, Registry
+from filters.signals import SIGNALS
 
 BLOCKS: dict[str, str] = {
     # ours
@@ -32,14 +33,8 @@ BLOCKS: dict[str, str] = {
     "unwrap_lines": "filters.cleanup.unwrap_lines:UnwrapLines",
     "remove_page_separators": "filters.cleanup.page_separators:RemovePageSeparators",
     # --- OCR-quality signals and filters ---
-    "dict_ratio": "filters.signals.dict_ratio:DictRatioSignal",
-    "garbage_ratio": "filters.signals.garbage_ratio:GarbageRatioSignal",
-    "word_confidence": "filters.signals.word_confidence:WordConfidenceSignal",
-    "kenlm_perplexity": "filters.signals.kenlm_perplexity:KenlmPerplexitySignal",
-    "fasttext_quality": "filters.signals.fasttext_quality:FasttextQualitySignal",
-    "lang_consistency": "filters.signals.lang_consistency:LangConsistencySignal",
+    **SIGNALS,  # every signal is also a block (filters/signals/__init__.py)
     "ocr_quality_filter": "filters.ocr_quality_filter:OcrQualityFilter",
-    # --- dedup blocks ---
 }
 
 

@@ -64,6 +64,7 @@ class OcrSignal(PipelineStep):
 
     type = "📐 - SIGNAL"
     signal: str = ""
+    bad_side: str = "low"  # which side is bad OCR: "low" (drop below a minimum) or "high" (above a maximum)
 
     def page_scores(self, doc: Document, view: TextView) -> list[PageScore]:
         """(value, weight) for each page of ``view.pages``."""

@@ -24,15 +24,6 @@ import yaml
 from filters.signals import SIGNALS, signal_class
 from filters.signals.goldtext import read_texts
 
-# which side of a signal is bad: "low" (drop below a minimum) or "high" (drop above a maximum)
-BAD_SIDE = {
-    "dict_ratio": "low",
-    "garbage_ratio": "high",
-    "word_confidence": "low",
-    "kenlm_perplexity": "high",
-    "fasttext_quality": "low",
-    "lang_consistency": "low",
-}
 DEFAULT_SIGNALS = ("dict_ratio", "garbage_ratio", "lang_consistency")
 
 
@@ -159,7 +150,7 @@ def calibrate(
         if not c or not r_:
             results[sig] = {"measured": False, "clean_n": len(c), "raw_n": len(r_)}
             continue
-        s = suggest(c, r_, BAD_SIDE[sig], max_clean_drop)
+        s = suggest(c, r_, signal_class(sig).bad_side, max_clean_drop)
         bins = plot(sig, c, r_, s["threshold"], out / f"{sig}.png")
         results[sig] = {
             "measured": True,
@@ -167,7 +158,7 @@ def calibrate(
             "raw_n": len(r_),
             "clean_median": sorted(c)[len(c) // 2],
             "raw_median": sorted(r_)[len(r_) // 2],
-            "density_crossover": crossover(c, r_, BAD_SIDE[sig], bins),
+            "density_crossover": crossover(c, r_, signal_class(sig).bad_side, bins),
             **s,
         }
     write_report(out, clean, raw, piece_words, max_clean_drop, results)

@@ -26,6 +26,7 @@ class DictRatioSignal(OcrSignal):
 
     name = "📖 dictionary-word ratio"
     signal = "dict_ratio"
+    bad_side = "low"
 
     def __init__(self, languages: tuple[str, ...] = ("en", "fr", "de", "es", "it", "nl", "pt"), min_zipf: float = 1.0):
         super().__init__()

@@ -27,6 +27,7 @@ class FasttextQualitySignal(OcrSignal):
 
     name = "🏷 fastText OCR quality"
     signal = "fasttext_quality"
+    bad_side = "low"
 
     def __init__(self, model: str = "", max_words: int = 2000):
         super().__init__()

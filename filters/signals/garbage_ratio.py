@@ -40,6 +40,7 @@ class GarbageRatioSignal(OcrSignal):
 
     name = "🗑 garbage-token ratio"
     signal = "garbage_ratio"
+    bad_side = "high"
 
     def __init__(self, min_no_vowel_len: int = 5, single_letter_words: str = "aAiIoOàÀyY&"):
         super().__init__()

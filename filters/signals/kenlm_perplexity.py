@@ -44,6 +44,7 @@ class KenlmPerplexitySignal(OcrSignal):
 
     name = "🧮 KenLM char perplexity"
     signal = "kenlm_perplexity"
+    bad_side = "high"
 
     def __init__(self, model: str = "", chunk_chars: int = CHUNK_CHARS):
         super().__init__()

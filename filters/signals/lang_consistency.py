@@ -22,6 +22,7 @@ class LangConsistencySignal(OcrSignal):
 
     name = "🌐 language consistency"
     signal = "lang_consistency"
+    bad_side = "low"
 
     def __init__(self, segment_words: int = 20, languages: tuple[str, ...] = (), max_segments_per_page: int = 20):
         super().__init__()

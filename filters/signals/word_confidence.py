@@ -18,6 +18,7 @@ class WordConfidenceSignal(OcrSignal):
 
     name = "🎯 word confidence"
     signal = "word_confidence"
+    bad_side = "low"
 
     def __init__(self):
         super().__init__()
