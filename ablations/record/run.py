@@ -158,7 +158,12 @@ class RunRecord(_Model):
         return self
 
     def variant(self, name: str) -> VariantRecord:
-        return next(v for v in self.variants if v.name == name)
+        for v in self.variants:
+            if v.name == name:
+                return v
+        raise KeyError(
+            f"{self.run_dir / RUN_FILE} records no variant {name!r} (it has {[v.name for v in self.variants]})"
+        )
 
     def runs_of(self, variant: str) -> list[TrainRun]:
         return [r for r in self.runs if r.variant == variant]
