@@ -138,6 +138,20 @@ def test_a_record_naming_an_unknown_variant_is_refused(tmp_path: Path, shared_da
         read_run(record.run_dir)
 
 
+def test_a_record_of_an_earlier_recipe_than_the_folders_last_start_is_unfinished(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    record = build(tmp_path, shared_data)
+    write_run(record)
+    resolved = write(record.run_dir / "config.resolved.yaml", dump_recipe(record.recipe))  # as the run wrote it
+    assert read_run(record.run_dir) == record
+    seed = record.recipe.experiment.model_copy(update={"seed": 7})
+    changed = record.recipe.model_copy(update={"experiment": seed})  # the recipe of a later run, not finished
+    write(resolved, dump_recipe(changed))
+    with pytest.raises(RunFolderError, match=r"config\.resolved\.yaml is not the recipe .*run\.json records"):
+        read_run(record.run_dir)
+
+
 def test_read_run_of_a_folder_without_a_record_names_run_json(tmp_path: Path) -> None:
     with pytest.raises(RunFolderError) as e:
         read_run(tmp_path)

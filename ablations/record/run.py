@@ -16,11 +16,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ablations.recipe.loader import dump_recipe
 from ablations.recipe.schema import RecipeConfig
 from ablations.record.environment import Environment
 from pipelines.config import BlockSpec, DataConfig
 
 RUN_FILE = "run.json"
+RESOLVED_FILE = "config.resolved.yaml"  # written by the experiment when it starts
 FORMAT = "finebooks-run-1"
 SCORES_FILE = "evals.jsonl"  # per-item scores of every checkpoint, in a train stage folder
 
@@ -221,7 +223,7 @@ def read_run(run_dir: Path) -> RunRecord:
     run_dir = Path(run_dir).resolve()
     path = run_dir / RUN_FILE
     rerun = (
-        f"run its recipe again (`python run_ablation.py {run_dir / 'config.resolved.yaml'}`, or the recipe it came "
+        f"run its recipe again (`python run_ablation.py {run_dir / RESOLVED_FILE}`, or the recipe it came "
         "from): every finished stage is reused, and the record is written at the end"
     )
     if not path.is_file():
@@ -239,7 +241,14 @@ def read_run(run_dir: Path) -> RunRecord:
         found = data.get("format") if isinstance(data, dict) else None
         raise RunFolderError(f"{path}: format {found!r}, this version reads {FORMAT!r}; {rerun}")
     try:
-        return RunRecord.model_validate({**data, "run_dir": run_dir})
+        record = RunRecord.model_validate({**data, "run_dir": run_dir})
     except ValidationError as e:
         problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()[:5])
         raise RunFolderError(f"{path} is not a valid run record ({problems}); {rerun}") from None
+    resolved = run_dir / RESOLVED_FILE
+    if resolved.is_file() and resolved.read_text(encoding="utf-8") != dump_recipe(record.recipe):
+        raise RunFolderError(
+            f"{resolved} is not the recipe {path} records: a later run of another recipe started in {run_dir} and "
+            f"has not finished; {rerun}"
+        )
+    return record
