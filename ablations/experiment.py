@@ -141,34 +141,37 @@ def _ablate(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, process, hol
 
 
 def finish_ablation(cfg: RecipeConfig, run_dir: Path, ablation, final) -> dict[str, Any]:
-    """After the loop: contamination check, report, decisions.json, variants.json; the summary's ablation part."""
-    from ablations.decide.report import write_report
+    """After the loop: contamination check, then the run record (run.json, written last) and the files written from
+    it (results.parquet, report.md, final_recipe.yaml, decisions.json); returns the summary's ablation part."""
+    from ablations.decide.report import summary_part, write_report
     from ablations.eval.overlap import overlap
+    from ablations.record.build import train_run, variant_record
+    from ablations.record.environment import read_environment
+    from ablations.record.run import RunRecord, greedy_path, write_run
     from ablations.train.tokens import token_count
 
     if not ablation.decisions:  # no candidates: train the baseline alone
         ablation.final_results(final, [cfg.experiment.seed + i for i in range(cfg.ablation.seeds)])
     texts = ablation.evaluator.texts()
     n = cfg.evaluation.overlap_ngram
-    contamination = {v.name: overlap(v.process / "output", texts, n) for v in ablation.variants}
-    report = write_report(cfg, run_dir, ablation.variants, ablation.decisions, final, contamination)
-    (run_dir / "decisions.json").write_text(json.dumps(ablation.decisions, indent=2))
-    variants = [  # which stage folders hold each variant's data (read by the recipe doc, ablations/publish/)
-        {"name": v.name, "blocks": [b.id for b in v.blocks()], "process": v.process.name}
-        | {"tokens": token_count(v.tokens), "summary": v.summary}
-        for v in ablation.variants
-    ]
-    (run_dir / "variants.json").write_text(json.dumps(variants, indent=2))
-    return {
-        "tokenizer": str(ablation.tokenizer_dir),
-        "decisions": [
-            {k: d[k] for k in ("candidate", "verdict", "delta", "low", "high", "seeds", "mde")}
-            for d in ablation.decisions
+    record = RunRecord(
+        recipe=cfg,
+        environment=read_environment(run_dir),
+        tokenizer=ablation.tokenizer_dir.name,
+        variants=[variant_record(v, token_count(v.tokens)) for v in ablation.variants],
+        runs=[
+            train_run(v.name, seed, ablation.train_stage(v, seed)[1], run)
+            for v in ablation.variants
+            for seed, run in sorted(v.runs.items())
         ],
-        "final_recipe": final.name,
-        "report": str(report),
-        "overlap": contamination,
-    }
+        decisions=ablation.decisions,
+        greedy=greedy_path(ablation.decisions, final.name),
+        overlap={v.name: overlap(v.process / "output", texts, n) for v in ablation.variants},
+        run_dir=run_dir,
+    )
+    report = write_report(record)
+    write_run(record)
+    return summary_part(record, report)
 
 
 def _mb(n: int) -> str:

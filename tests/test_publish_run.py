@@ -15,8 +15,9 @@ import pytest
 import yaml
 
 from ablations.publish import cli
-from ablations.publish.evidence import variants
 from ablations.publish.recipe_doc import render
+from ablations.recipe.loader import load_recipe
+from ablations.record.run import RUN_FILE, read_run, write_run
 from ablations.train.tracking import offline_history
 
 REPO = Path(__file__).resolve().parents[1]
@@ -111,7 +112,8 @@ def test_recipe_doc_numbers_match_decisions_results_and_stage_manifests(run_dir:
     # the filter candidate's drops: counts from the variant's own process manifest, examples from its exclusions
     filt = decisions[1]
     head = "### `long_books` (filter)"
-    folder = variants(run_dir)[filt["variant"]].process
+    run = read_run(run_dir)
+    folder = run.stage(run.variant(filt["variant"]).processing[0])
     dropped = json.loads((folder / "manifest.json").read_text())["summary"]["dropped"]["long_books"]
     assert _number(doc, "books dropped (by reason)", head) == f"too_few_words {dropped['too_few_words']}"
     excluded = {json.loads(x)["id"] for p in (folder / "excluded" / "long_books").glob("*") for x in _lines(p)}
@@ -132,7 +134,7 @@ def test_recipe_doc_numbers_match_decisions_results_and_stage_manifests(run_dir:
         assert f"| `{key}` |" in doc, f"{key} is not in the doc"
     assert "| `ablation.candidates.1.params.min_words` | `5000` |" in doc
 
-    assert render(run_dir) == doc  # regenerating gives the same file
+    assert render(read_run(run_dir)) == doc  # regenerating gives the same file
 
 
 def _lines(path: Path) -> list[str]:
@@ -162,28 +164,41 @@ def config_keys(cfg: dict) -> list[str]:
     return keys
 
 
-def test_variants_are_rebuilt_from_config_and_stage_keys_without_variants_json(run_dir: Path) -> None:
-    recorded = variants(run_dir)
-    record = run_dir / "variants.json"
-    hidden = run_dir / "variants.json.hidden"
-    record.rename(hidden)
-    try:
-        rebuilt = variants(run_dir)
-    finally:
-        hidden.rename(record)
-    assert set(rebuilt) == set(recorded) == {"baseline", "baseline+page_furniture", *_variant_names(run_dir)}
-    for name, v in recorded.items():
-        assert (rebuilt[name].process, rebuilt[name].tokens, rebuilt[name].blocks) == (v.process, v.tokens, v.blocks)
+def test_run_record_holds_what_the_run_wrote_and_round_trips(run_dir: Path, tmp_path: Path) -> None:
+    run = read_run(run_dir)
+    assert run.recipe == load_recipe(run_dir / "config.resolved.yaml")
+    assert [d.model_dump() for d in run.decisions] == json.loads((run_dir / "decisions.json").read_text())
+    assert pd.DataFrame(run.results_rows()).equals(pd.read_parquet(run_dir / "results.parquet"))
+    assert load_recipe(run_dir / "final_recipe.yaml") == run.final_recipe()
+    assert [(s.candidate, s.tried_on, s.kept) for s in run.greedy.steps] == [
+        (d.candidate, d.baseline, d.verdict == "keep") for d in run.decisions
+    ]
+    assert {v.name for v in run.variants} == {
+        "baseline",
+        "baseline+page_furniture",
+        *(d.variant for d in run.decisions),
+    }
+    for r in run.runs:  # every run's stage folder and scores as its manifest has them
+        m = json.loads((run.stage(r.folder) / "manifest.json").read_text())
+        assert (m["variant"], m["seed"], m["epochs"], m["available_tokens"]) == (
+            r.variant,
+            r.seed,
+            r.epochs,
+            r.available_tokens,
+        )
+        assert [e["step"] for e in m["evals"]] == [c.step for c in r.checkpoints] and run.scores_file(r).is_file()
+    for v in run.variants:
+        assert json.loads((run.stage(v.tokens) / "manifest.json").read_text())["tokens"] == v.token_count
+        assert (
+            json.loads((run.stage(v.processing[-1]) / "manifest.json").read_text())["summary"]["kept"]
+            == v.summary.kept
+        )
 
-
-def _variant_names(run_dir: Path) -> set[str]:
-    return {d["variant"] for d in json.loads((run_dir / "decisions.json").read_text())}
-
-
-def test_docs_of_an_unfinished_run_fail_naming_the_missing_file(tmp_path: Path, capsys) -> None:
-    (tmp_path / "config.resolved.yaml").write_text("experiment: {name: x}\n")
-    assert cli.main(["docs", str(tmp_path)], tmp_path) == 2
-    assert f"{tmp_path / 'decisions.json'} is missing" in capsys.readouterr().err
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    write_run(run.model_copy(update={"run_dir": copy}))
+    assert (copy / RUN_FILE).read_text() == (run_dir / RUN_FILE).read_text()
+    assert read_run(copy).model_copy(update={"run_dir": run_dir}) == run
 
 
 def test_analysis_notebook_executes_on_the_run(run_dir: Path, monkeypatch) -> None:
@@ -233,14 +248,14 @@ def test_run_ablation_py_dispatches_the_docs_subcommand(run_dir: Path, tmp_path:
         timeout=300,
     )
     assert res.returncode == 0, res.stderr[-2000:]
-    assert res.stdout.strip() == f"recipe doc: {out}" and out.read_text() == render(run_dir)
+    assert res.stdout.strip() == f"recipe doc: {out}" and out.read_text() == render(read_run(run_dir))
 
 
 def test_release_of_a_runs_final_recipe_carries_its_evidence(run_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "release"
     args = ["release", str(run_dir / "final_recipe.yaml"), "--out", str(out), "--work", str(tmp_path / "stages")]
     assert cli.main(args, REPO) == 0
-    assert (out / "recipe_evidence.md").read_text() == render(run_dir)
+    assert (out / "recipe_evidence.md").read_text() == render(read_run(run_dir))
     card = (out / "README.md").read_text()
     assert "[recipe_evidence.md](recipe_evidence.md)" in card
     for d in json.loads((run_dir / "decisions.json").read_text()):

@@ -1,53 +1,61 @@
-"""The experiment's report: results.parquet, report.md with PNG plots, and the final recipe as a config file."""
+"""The experiment's report, written from its run record: results.parquet, report.md with PNG plots, the final
+recipe as a config file, and decisions.json."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from ablations.decide.stats import signal_checks
 from ablations.eval.tasks import CHANCE
 from ablations.recipe.loader import dump_recipe
-from ablations.recipe.schema import RecipeConfig
+from ablations.record.run import Decision, RunRecord
 
 
-def results_rows(variants) -> list[dict]:
-    """One row per variant x seed x task x step (means over items), plus the run's epochs."""
-    rows = []
-    for v in variants:
-        for seed, run in sorted(v.runs.items()):
-            for ev in run["evals"]:
-                for task, items in ev["tasks"].items():
-                    metrics = {k: sum(r[k] for r in items) / len(items) for k in items[0] if k != "id"}
-                    rows.append(
-                        {
-                            "variant": v.name,
-                            "seed": seed,
-                            "task": task,
-                            "step": ev["step"],
-                            "tokens": ev["tokens"],
-                            "epochs": run["epochs"],
-                            "items": len(items),
-                            **metrics,
-                        }
-                    )
-    return rows
-
-
-def write_report(cfg: RecipeConfig, run_dir: Path, variants, decisions: list[dict], final, overlap: dict) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def write_report(run: RunRecord) -> Path:
+    """Write the run's results.parquet, report.md (with plots/), final_recipe.yaml and decisions.json; return the
+    report's path."""
     import pandas as pd
 
-    df = pd.DataFrame(results_rows(variants))
+    run_dir = run.run_dir
+    df = pd.DataFrame(run.results_rows())
     df.to_parquet(run_dir / "results.parquet", index=False)
-    plots = run_dir / "plots"
-    plots.mkdir(exist_ok=True)
-    kinds = {t.name: t.kind for t in cfg.evaluation.tasks}
-
-    lines = [f"# Ablation report: {cfg.experiment.name}", ""]
+    _plots(df, run.decisions, run_dir / "plots")
+    lines = [f"# Ablation report: {run.recipe.experiment.name}", ""]
+    lines += _decisions(run) + _variants(run) + _per_task(run.decisions)
+    lines += _signal_checks(df, {t.name: t.kind for t in run.recipe.evaluation.tasks})
+    lines += _overlap(run.overlap, run.recipe.evaluation.overlap_ngram)
     lines += [
+        "",
+        "## Plots",
+        "",
+        "![scores](plots/scores.png)",
+        "",
+        "![deltas](plots/deltas.png)" if run.decisions else "",
+    ]
+    (run_dir / "report.md").write_text("\n".join(lines) + "\n")
+    (run_dir / "final_recipe.yaml").write_text(dump_recipe(run.final_recipe()))
+    (run_dir / "decisions.json").write_text(json.dumps([d.model_dump() for d in run.decisions], indent=2))
+    return run_dir / "report.md"
+
+
+def summary_part(run: RunRecord, report: Path) -> dict[str, Any]:
+    """The ablation part of the run's summary.json."""
+    return {
+        "tokenizer": str(run.stage(run.tokenizer)),
+        "decisions": [
+            {k: getattr(d, k) for k in ("candidate", "verdict", "delta", "low", "high", "seeds", "mde")}
+            for d in run.decisions
+        ],
+        "final_recipe": run.greedy.final,
+        "report": str(report),
+        "overlap": run.overlap,
+    }
+
+
+def _decisions(run: RunRecord) -> list[str]:
+    lines = [
         "## Decisions",
         "",
         "Aggregate score difference (variant - current recipe) in baseline item standard deviations, at the "
@@ -56,28 +64,31 @@ def write_report(cfg: RecipeConfig, run_dir: Path, variants, decisions: list[dic
         "| candidate | verdict | delta | interval | confidence | seeds | min. detectable effect | seeds to detect |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for d in decisions:
+    for d in run.decisions:
         lines.append(
-            f"| {d['candidate']} | **{d['verdict']}** | {d['delta']:+.4f} | [{d['low']:+.4f}, "
-            f"{d['high']:+.4f}] | {d.get('confidence', cfg.ablation.confidence):.4f} | {d['seeds']} | "
-            f"{d['mde']:.4f} | {d['seeds_for_observed'] or '-'} |"
+            f"| {d.candidate} | **{d.verdict}** | {d.delta:+.4f} | [{d.low:+.4f}, {d.high:+.4f}] | "
+            f"{d.confidence:.4f} | {d.seeds} | {d.mde:.4f} | {d.seeds_for_observed or '-'} |"
         )
-    lines += ["", f"Final recipe: `{final.name}` (written to `final_recipe.yaml`).", ""]
+    return lines + ["", f"Final recipe: `{run.greedy.final}` (written to `final_recipe.yaml`).", ""]
 
-    lines += [
+
+def _variants(run: RunRecord) -> list[str]:
+    lines = [
         "## Variants",
         "",
         "| variant | books kept | tokens available | epochs at the budget |",
         "|---|---|---|---|",
     ]
-    for v in variants:
-        if not v.runs:
-            continue
-        run = next(iter(v.runs.values()))
-        lines.append(
-            f"| {v.name} | {v.summary['kept'].get('documents', 0)} | {run['available_tokens']} | {run['epochs']:.2f} |"
-        )
-    lines += [
+    for v in run.variants:
+        runs = run.runs_of(v.name)
+        if runs:  # every seed of a variant trains on the same data at the same budget
+            kept = v.summary.kept.get("documents", 0)
+            lines.append(f"| {v.name} | {kept} | {runs[0].available_tokens} | {runs[0].epochs:.2f} |")
+    return lines
+
+
+def _per_task(decisions: list[Decision]) -> list[str]:
+    lines = [
         "",
         "## Per-task deltas",
         "",
@@ -85,12 +96,18 @@ def write_report(cfg: RecipeConfig, run_dir: Path, variants, decisions: list[dic
         "|---|---|---|---|---|",
     ]
     for d in decisions:
-        for t, pt in d["per_task"].items():
-            lines.append(
-                f"| {d['candidate']} | {t} | {pt['baseline']:.4f} | {pt['variant']:.4f} | {pt['delta']:+.4f} |"
-            )
+        for t, pt in d.per_task.items():
+            lines.append(f"| {d.candidate} | {t} | {pt.baseline:.4f} | {pt.variant:.4f} | {pt.delta:+.4f} |")
+    return lines
 
-    lines += [
+
+def _fmt(x: Any) -> str:
+    return "-" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
+
+
+def _signal_checks(df, kinds: dict[str, str]) -> list[str]:
+    """FineWeb2's task signal checks per variant and task, from the results rows."""
+    lines = [
         "",
         "## Task signal checks (FineWeb2 criteria, per variant)",
         "",
@@ -102,26 +119,38 @@ def write_report(cfg: RecipeConfig, run_dir: Path, variants, decisions: list[dic
         final_acc = [s.sort_values("step")["acc"].iloc[-1] for _, s in g.groupby("seed")] if "acc" in g else []
         final_acc = [x for x in final_acc if x == x]  # drop NaN (bpb has no accuracy)
         chk = signal_checks(curves, final_acc, CHANCE.get(kinds.get(task, ""), 0.0))
-        fmt = lambda x: "-" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)  # noqa: E731
         lines.append(
-            f"| {vname} | {task} | {fmt(chk['monotonicity'])} | {fmt(chk['snr'])} | {fmt(chk['accuracy'])} "
-            f"| {fmt(chk['chance'] if final_acc else None)} | {fmt(chk['above_chance'] if final_acc else None)} |"
+            f"| {vname} | {task} | {_fmt(chk['monotonicity'])} | {_fmt(chk['snr'])} | {_fmt(chk['accuracy'])} "
+            f"| {_fmt(chk['chance'] if final_acc else None)} | {_fmt(chk['above_chance'] if final_acc else None)} |"
         )
+    return lines
 
-    lines += [
+
+def _overlap(overlap: dict[str, dict[str, float]], ngram: int) -> list[str]:
+    tasks = sorted(next(iter(overlap.values()), {}))
+    lines = [
         "",
         "## Train/eval overlap",
         "",
-        f"Fraction of evaluation items sharing a {cfg.evaluation.overlap_ngram}-word n-gram with the variant's "
-        "training data.",
+        f"Fraction of evaluation items sharing a {ngram}-word n-gram with the variant's training data.",
         "",
-        "| variant | " + " | ".join(sorted(next(iter(overlap.values()), {}))) + " |",
-        "|---|" + "---|" * len(next(iter(overlap.values()), {})),
+        "| variant | " + " | ".join(tasks) + " |",
+        "|---|" + "---|" * len(tasks),
     ]
     for vname, per_task in overlap.items():
         lines.append(f"| {vname} | " + " | ".join(f"{per_task[t]:.3f}" for t in sorted(per_task)) + " |")
+    return lines
 
-    # plots: score against tokens per variant with seed bands, one panel per task; deltas with intervals
+
+def _plots(df, decisions: list[Decision], plots: Path) -> None:
+    """plots/scores.png: score against tokens per variant with seed bands, one panel per task; plots/deltas.png:
+    each decision's delta with its interval."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plots.mkdir(exist_ok=True)
     tasks = sorted(df["task"].unique())
     fig, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 3.2), squeeze=False)
     for ax, task in zip(axes[0], tasks, strict=True):
@@ -139,25 +168,10 @@ def write_report(cfg: RecipeConfig, run_dir: Path, variants, decisions: list[dic
     if decisions:
         fig, ax = plt.subplots(figsize=(5, 0.6 + 0.5 * len(decisions)))
         for i, d in enumerate(decisions):
-            ax.errorbar(d["delta"], i, xerr=[[d["delta"] - d["low"]], [d["high"] - d["delta"]]], fmt="o", capsize=4)
+            ax.errorbar(d.delta, i, xerr=[[d.delta - d.low], [d.high - d.delta]], fmt="o", capsize=4)
         ax.axvline(0, color="grey", lw=1)
-        ax.set_yticks(range(len(decisions)), [f"{d['candidate']} ({d['verdict']})" for d in decisions])
+        ax.set_yticks(range(len(decisions)), [f"{d.candidate} ({d.verdict})" for d in decisions])
         ax.set_xlabel("aggregate delta (baseline item sd)")
         fig.tight_layout()
         fig.savefig(plots / "deltas.png", dpi=110)
         plt.close(fig)
-    lines += [
-        "",
-        "## Plots",
-        "",
-        "![scores](plots/scores.png)",
-        "",
-        "![deltas](plots/deltas.png)" if decisions else "",
-    ]
-    (run_dir / "report.md").write_text("\n".join(lines) + "\n")
-
-    final_cfg = cfg.model_copy(deep=True)
-    final_cfg.clean, final_cfg.filter = list(final.clean), list(final.filter)
-    final_cfg.ablation.candidates = []
-    (run_dir / "final_recipe.yaml").write_text(dump_recipe(final_cfg))
-    return run_dir / "report.md"

@@ -13,6 +13,7 @@ import yaml
 from ablations.publish.layout import COLUMNS, DATA_DIR, EVIDENCE_FILE, MANIFEST, SUMS
 from ablations.recipe.loader import dump_recipe
 from ablations.recipe.schema import RecipeConfig
+from ablations.record.run import Decision
 
 RECIPE_MARK = "<!-- finebooks:recipe -->"
 _RECIPE_BLOCK = re.compile(re.escape(RECIPE_MARK) + r"\n```yaml\n(.*?)\n```", re.S)
@@ -58,7 +59,7 @@ def _processing(summary: dict) -> list[str]:
     return lines
 
 
-def _evidence(decisions: list[dict] | None) -> list[str]:
+def _evidence(decisions: list[Decision] | None) -> list[str]:
     if decisions is None:
         return ["No experiment was named for this release (`--evidence RUN_DIR`): the recipe was not chosen by "
                 "an ablation recorded here.", ""]  # fmt: skip
@@ -71,21 +72,15 @@ def _evidence(decisions: list[dict] | None) -> list[str]:
     ]
     for d in decisions:
         lines.append(
-            f"| `{d['candidate']}` | **{d['verdict']}** | {d['delta']:+.4f} | [{d['low']:+.4f}, {d['high']:+.4f}] "
-            f"| {d['seeds']} | {d['mde']:.4f} |"
+            f"| `{d.candidate}` | **{d.verdict}** | {d.delta:+.4f} | [{d.low:+.4f}, {d.high:+.4f}] "
+            f"| {d.seeds} | {d.mde:.4f} |"
         )
     return lines + [""]
 
 
-def render_card(
-    cfg: RecipeConfig,
-    manifest: dict[str, Any],
-    license: str = "other",
-    languages: list[str] | None = None,
-    decisions: list[dict] | None = None,
-) -> str:
-    stats = manifest["stats"]
-    langs = sorted(stats["languages"]) or sorted(languages or [])
+def _front_matter(cfg: RecipeConfig, manifest: dict[str, Any], license: str, languages: list[str] | None) -> str:
+    """The Hub's YAML metadata block of the card."""
+    langs = sorted(manifest["stats"]["languages"]) or sorted(languages or [])
     sources = [f"extended|{s.repo}" for s in cfg.data.sources if s.format == "hub"]
     if any(s.format != "hub" for s in cfg.data.sources):
         sources.insert(0, "original")
@@ -102,12 +97,14 @@ def render_card(
             {"config_name": "default", "data_files": [{"split": "train", "path": f"{DATA_DIR}/train-*.parquet"}]}
         ],
     }
+    return "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True).rstrip() + "\n---"
+
+
+def _contents(cfg: RecipeConfig, manifest: dict[str, Any]) -> list[str]:
+    """What the release holds: size, how to load it, its columns and how the text is laid out."""
+    stats = manifest["stats"]
     blocks = [f"`{b.id}` ({b.block})" for b in cfg.blocks()] + [f"`{d.id}` (dedup {d.kind})" for d in cfg.dedup]
-    lines = [
-        "---",
-        yaml.safe_dump(front, sort_keys=False, allow_unicode=True).rstrip(),
-        "---",
-        "",
+    return [
         f"# {cfg.experiment.name}",
         "",
         f"{manifest['rows']} books ({stats['text_bytes']} bytes of Markdown text) in {len(manifest['files'])} "
@@ -135,6 +132,22 @@ def render_card(
         "CAPS at the start of a paragraph, and one-line paragraphs in Title Case, become `## ` headings "
         f"({stats['headings']} in all); raw OCR running heads can look like headings when the recipe has no "
         "`page_furniture` block. Details: `ablations/publish/markdown.py`.",
+    ]
+
+
+def render_card(
+    cfg: RecipeConfig,
+    manifest: dict[str, Any],
+    license: str = "other",
+    languages: list[str] | None = None,
+    decisions: list[Decision] | None = None,
+) -> str:
+    """The card (README.md) of a release; ``decisions`` from the run record of the experiment that chose the
+    recipe, if any."""
+    lines = [
+        _front_matter(cfg, manifest, license, languages),
+        "",
+        *_contents(cfg, manifest),
         "",
         "## Provenance",
         "",

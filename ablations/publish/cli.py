@@ -46,19 +46,23 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _evidence_dir(config: Path, given: Path | None) -> Path | None:
+    """``--evidence``, or the run folder of a run's final_recipe.yaml (its record is read then: a run folder of an
+    older version, with decisions.json but no run.json, fails saying so rather than releasing without evidence)."""
+    from ablations.record.run import RUN_FILE
+
     if given is not None:
         return given
     parent = config.resolve().parent
-    if config.name == "final_recipe.yaml" and (parent / "decisions.json").is_file():
+    if config.name == "final_recipe.yaml" and any((parent / f).is_file() for f in (RUN_FILE, "decisions.json")):
         return parent
     return None
 
 
 def main(argv: list[str], repo: Path) -> int:
     args = parser().parse_args(argv)
-    from ablations.publish.evidence import RunFolderError
     from ablations.publish.release import Layout, ReleaseError
     from ablations.recipe.loader import ConfigError, load_recipe
+    from ablations.record.run import RunFolderError
     from pipelines.readers.base import SourceUnavailable
 
     try:

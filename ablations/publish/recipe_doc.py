@@ -2,9 +2,9 @@
 
 It lists every design choice of the resolved config (every key, defaults included) and, for each candidate block,
 its evidence: the score difference with its interval, the verdict, the minimum detectable effect, what the block
-removed (books, bytes, tokens) and examples of removed text. Numbers come from ``decisions.json``,
-``results.parquet`` and the stage manifests of the run, formatted with fixed precision; nothing depends on the
-time of writing, so regenerating from the same run gives the same file.
+removed (books, bytes, tokens) and examples of removed text. Numbers come from the run record (``run.json``:
+decisions, variants, the scores of every run) and the variants' stage folders, formatted with fixed precision;
+nothing depends on the time of writing, so regenerating from the same run gives the same file.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ablations.publish.evidence import VariantData, read_json, removal, require, variants
+from ablations.publish.evidence import removal
+from ablations.record.run import Decision, RunRecord, read_run
 
 SECTIONS = (
     ("experiment", "Experiment"),
@@ -104,46 +103,45 @@ def _fence(lines: list[str]) -> list[str]:
     return [ticks + "text", *lines, ticks]
 
 
-def candidate_section(d: dict, base: VariantData | None, var: VariantData | None, confidence: float) -> list[str]:
-    kept_b, kept_v = (base.summary.get("kept", {}) if base else {}), (var.summary.get("kept", {}) if var else {})
+def candidate_section(run: RunRecord, d: Decision) -> list[str]:
+    """The evidence of one candidate block: its verdict, what its data lost against the baseline's, per-task scores
+    and examples of the text it removed."""
+    base, var = run.variant(d.baseline), run.variant(d.variant)
+    kept_b, kept_v = base.summary.kept, var.summary.kept
     lines = [
-        f"### `{d['candidate']}` ({d['section']}): **{d['verdict']}**",
+        f"### `{d.candidate}` ({d.section}): **{d.verdict}**",
         "",
-        f"Variant `{d['variant']}` against `{d['baseline']}`.",
+        f"Variant `{d.variant}` against `{d.baseline}`.",
         "",
         "| evidence | value |",
         "|---|---|",
-        f"| aggregate difference (baseline item sd) | {_signed(d['delta'])} |",
-        f"| {confidence:.1%} interval | [{_signed(d['low'])}, {_signed(d['high'])}] |",
-        f"| verdict | {d['verdict']} |",
-        f"| seeds (paired) | {d['seeds']} |",
-        f"| minimum detectable effect (80% power) | {d['mde']:.4f} |",
-        f"| seeds to detect the observed difference | {d['seeds_for_observed'] or '-'} |",
-        f"| tokens | {_count_change(base.tokens if base else None, var.tokens if var else None)} |",
+        f"| aggregate difference (baseline item sd) | {_signed(d.delta)} |",
+        f"| {d.confidence:.1%} interval | [{_signed(d.low)}, {_signed(d.high)}] |",
+        f"| verdict | {d.verdict} |",
+        f"| seeds (paired) | {d.seeds} |",
+        f"| minimum detectable effect (80% power) | {d.mde:.4f} |",
+        f"| seeds to detect the observed difference | {d.seeds_for_observed or '-'} |",
+        f"| tokens | {_count_change(base.token_count, var.token_count)} |",
         f"| books kept | {_count_change(kept_b.get('documents'), kept_v.get('documents'))} |",
         f"| pages kept | {_count_change(kept_b.get('pages'), kept_v.get('pages'))} |",
         f"| bytes kept | {_count_change(kept_b.get('bytes'), kept_v.get('bytes'))} |",
     ]
-    rm = removal(base, var, d["candidate"]) if base and var else None
-    if rm is not None:
-        dropped = ", ".join(f"{r} {n}" for r, n in sorted(rm.books_dropped.items())) or "none"
-        lines += [
-            f"| books dropped (by reason) | {dropped} |",
-            f"| books changed | {rm.books_changed} |",
-            f"| characters removed | {rm.chars_removed} |",
-        ]
+    rm = removal(run, d)
+    dropped = ", ".join(f"{r} {n}" for r, n in sorted(rm.books_dropped.items())) or "none"
     lines += [
+        f"| books dropped (by reason) | {dropped} |",
+        f"| books changed | {rm.books_changed} |",
+        f"| characters removed | {rm.chars_removed} |",
         "",
         "| task | baseline | variant | difference | difference (baseline item sd) |",
         "|---|---|---|---|---|",
     ]
-    for task, pt in d["per_task"].items():
+    for task, pt in d.per_task.items():
         lines.append(
-            f"| {task} | {pt['baseline']:.4f} | {pt['variant']:.4f} | {_signed(pt['delta'])} | "
-            f"{_signed(pt['delta_std_units'])} |"
+            f"| {task} | {pt.baseline:.4f} | {pt.variant:.4f} | {_signed(pt.delta)} | {_signed(pt.delta_std_units)} |"
         )
     lines.append("")
-    if rm is not None and (rm.dropped or rm.changed):
+    if rm.dropped or rm.changed:
         lines += ["Examples of removed text (books in id order):", ""]
         for ex in rm.dropped:
             lines += [f"- dropped `{ex['id']}` (`{ex['reason']}`), its first lines:", ""]
@@ -170,32 +168,21 @@ def scores_table(results) -> list[str]:
     return lines
 
 
-def render(run_dir: Path) -> str:
-    """The recipe doc of the finished run in ``run_dir``."""
-    import pandas as pd
-
-    run_dir = Path(run_dir)
-    require(run_dir, "config.resolved.yaml", "decisions.json", "results.parquet", "environment.json")
-    require(run_dir, "final_recipe.yaml")
-    cfg = yaml.safe_load((run_dir / "config.resolved.yaml").read_text(encoding="utf-8"))
-    decisions = read_json(run_dir / "decisions.json")
-    results = pd.read_parquet(run_dir / "results.parquet")
-    env = read_json(run_dir / "environment.json")
-    final = yaml.safe_load((run_dir / "final_recipe.yaml").read_text(encoding="utf-8"))
-    vs = variants(run_dir)
-    name = cfg["experiment"]["name"]
-    confidence = cfg["ablation"]["confidence"]
-
-    kept = [d["candidate"] for d in decisions if d["verdict"] == "keep"]
-    final_blocks = [f"`{b['id']}` ({s})" for s in ("clean", "filter") for b in final[s]]
-    git = env.get("git", {})
-    pk = env.get("packages", {})
+def _outcome(run: RunRecord) -> list[str]:
+    """The title, provenance, final recipe, decision rule and the table of decisions."""
+    env, decisions = run.environment, run.decisions
+    kept = [s.candidate for s in run.greedy.steps if s.kept]
+    final = run.variant(run.greedy.final)
+    final_blocks = [
+        f"`{b.id}` ({s})" for s, blocks in (("clean", final.clean), ("filter", final.filter)) for b in blocks
+    ]
+    pk = env.packages
     lines = [
-        f"# Recipe: {name}",
+        f"# Recipe: {run.recipe.experiment.name}",
         "",
-        f"Generated from the run folder `{run_dir.name}` by `python run_ablation.py docs RUN_DIR`; regenerate it "
+        f"Generated from the run folder `{run.run_dir.name}` by `python run_ablation.py docs RUN_DIR`; regenerate it "
         "rather than editing it. Code: git commit "
-        f"`{git.get('commit')}`{' (with uncommitted changes)' if git.get('dirty') else ''}; "
+        f"`{env.git.commit}`{' (with uncommitted changes)' if env.git.dirty else ''}; "
         + ", ".join(f"{k} {pk[k]}" for k in ("datatrove", "transformers", "torch", "lighteval") if pk.get(k))
         + ".",
         "",
@@ -217,43 +204,45 @@ def render(run_dir: Path) -> str:
     ]
     for d in decisions:
         lines.append(
-            f"| `{d['candidate']}` | {d['section']} | **{d['verdict']}** | {_signed(d['delta'])} | "
-            f"[{_signed(d['low'])}, {_signed(d['high'])}] | {d['seeds']} | {d['mde']:.4f} |"
+            f"| `{d.candidate}` | {d.section} | **{d.verdict}** | {_signed(d.delta)} | "
+            f"[{_signed(d.low)}, {_signed(d.high)}] | {d.seeds} | {d.mde:.4f} |"
         )
-    lines += ["", "## Evidence per candidate block", ""]
-    if not decisions:
+    return lines
+
+
+def render(run: RunRecord) -> str:
+    """The recipe doc of a finished run (``read_run(RUN_DIR)``)."""
+    import pandas as pd
+
+    lines = _outcome(run) + ["", "## Evidence per candidate block", ""]
+    if not run.decisions:
         lines += ["No candidates were tried: the run trained the baseline only.", ""]
-    for d in decisions:
-        lines += candidate_section(d, vs.get(d["baseline"]), vs.get(d["variant"]), d.get("confidence", confidence))
+    for d in run.decisions:
+        lines += candidate_section(run, d)
     lines += [
         "## Scores at the last checkpoint",
         "",
         "From `results.parquet`: the item-mean `score` (higher is better: the normalised log-probability of the "
         "right answer, or minus bits per byte) per run, averaged over the seeds each variant was trained with.",
         "",
-        *scores_table(results),
+        *scores_table(pd.DataFrame(run.results_rows())),
         "",
         "## Design choices (the resolved config)",
         "",
         "Every key of `config.resolved.yaml`, defaults included.",
         "",
     ]
-    for key, title in SECTIONS:
+    cfg = run.recipe.model_dump(mode="json")
+    for key, title in [*SECTIONS, *((k, k) for k in cfg if k not in dict(SECTIONS))]:
         if key in cfg:
             lines += config_section(cfg, key, title)
-    extra = [k for k in cfg if k not in dict(SECTIONS)]
-    for key in extra:
-        lines += config_section(cfg, key, key)
     return "\n".join(lines).rstrip() + "\n"
 
 
 def write_doc(run_dir: Path, out: Path | None = None, docs_dir: Path = Path("docs/recipes")) -> Path:
     """Write the recipe doc of ``run_dir`` to ``out`` (default ``docs_dir/<experiment name>.md``)."""
-    text = render(Path(run_dir))
-    if out is None:
-        cfg = yaml.safe_load((Path(run_dir) / "config.resolved.yaml").read_text(encoding="utf-8"))
-        name = cfg["experiment"]["name"]
-        out = Path(docs_dir) / f"{name}.md"
+    run = read_run(run_dir)
+    out = Path(docs_dir) / f"{run.recipe.experiment.name}.md" if out is None else out
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    out.write_text(render(run), encoding="utf-8")
     return out

@@ -113,13 +113,26 @@ def write_parquet(books: Path, out: Path, layout: Layout, tmp: Path) -> tuple[li
     Rows go first to a scratch file with an index (id, hash, offset), so that sorting needs memory for the index
     only. Returns the file records (path, sha256, bytes, rows) and counts for the card.
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    index: list[tuple[str, str, int, int, int]] = []
-    first_id: dict[str, str] = {}  # dedup cluster as the stage wrote it -> the smallest book id in it
-    stats = {"rows": 0, "text_bytes": 0, "headings": 0, "non_null": dict.fromkeys(COLUMNS, 0), "languages": {}}
     scratch = tmp / "rows.jsonl"
+    index, first_id, stats = _write_scratch(books, scratch)
+    index.sort()
+    shards: list[list[tuple]] = [[]]
+    size = 0
+    for entry in index:
+        if shards[-1] and size + entry[4] > layout.file_bytes:
+            shards.append([])
+            size = 0
+        shards[-1].append(entry)
+        size += entry[4]
+    return _write_shards(scratch, shards, _renumber(first_id), out, layout), stats
+
+
+def _write_scratch(books: Path, scratch: Path) -> tuple[list[tuple[str, str, int, int, int]], dict[str, str], dict]:
+    """Every book's row as a JSON line in ``scratch``; the index (id, text hash, offset, length, text bytes), the
+    smallest book id of each dedup cluster as the stage wrote it, and the counts for the card."""
+    index: list[tuple[str, str, int, int, int]] = []
+    first_id: dict[str, str] = {}
+    stats = {"rows": 0, "text_bytes": 0, "headings": 0, "non_null": dict.fromkeys(COLUMNS, 0), "languages": {}}
     with open(scratch, "wb") as f:
         for doc in iter_documents(books):
             row = book_row(doc)
@@ -138,21 +151,27 @@ def write_parquet(books: Path, out: Path, layout: Layout, tmp: Path) -> tuple[li
                 stats["non_null"][k] += v is not None
             if row["language"]:
                 stats["languages"][row["language"]] = stats["languages"].get(row["language"], 0) + 1
-    index.sort()
-    # cluster numbers depend on the order the dedup stage saw the books (the number of tasks): renumber them
+    return index, first_id, stats
+
+
+def _renumber(first_id: dict[str, str]) -> dict[str, str]:
+    """Cluster numbers depend on the order the dedup stage saw the books (the number of tasks): number each stage's
+    clusters in the order of their first book id instead."""
     renumber, seen = {}, {}
     for cluster, _ in sorted(first_id.items(), key=lambda kv: (kv[0].rsplit(":", 1)[0], kv[1])):
         stage = cluster.rsplit(":", 1)[0]
         renumber[cluster] = f"{stage}:{seen.setdefault(stage, 0)}"
         seen[stage] += 1
-    shards: list[list[tuple]] = [[]]
-    size = 0
-    for entry in index:
-        if shards[-1] and size + entry[4] > layout.file_bytes:
-            shards.append([])
-            size = 0
-        shards[-1].append(entry)
-        size += entry[4]
+    return renumber
+
+
+def _write_shards(
+    scratch: Path, shards: list[list[tuple]], renumber: dict[str, str], out: Path, layout: Layout
+) -> list[dict]:
+    """One Parquet file per shard of index entries, rows read back from ``scratch``; the file records."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     data = out / DATA_DIR
     data.mkdir(parents=True, exist_ok=True)
     files = []
@@ -178,7 +197,7 @@ def write_parquet(books: Path, out: Path, layout: Layout, tmp: Path) -> tuple[li
                 {"path": path.relative_to(out).as_posix(), "sha256": sha256_file(path), "bytes": path.stat().st_size}
                 | {"rows": len(rows)}
             )
-    return files, stats
+    return files
 
 
 def versions() -> dict[str, str | None]:
@@ -253,16 +272,16 @@ def release(
     with ``evidence`` (the run folder of the experiment that chose the recipe), its recipe doc."""
     from ablations.publish.card import render_card
     from ablations.publish.recipe_doc import render
+    from ablations.record.run import read_run
 
     out = Path(out).resolve()
     work = Path(work) if work else Path(cfg.experiment.output_dir) / cfg.experiment.name / "stages"
-    doc, decisions = None, None
-    if evidence is not None:  # rendered first: an incomplete run folder fails before any processing
-        doc = render(evidence)
-        decisions = json.loads((Path(evidence) / "decisions.json").read_text(encoding="utf-8"))
+    run = read_run(evidence) if evidence is not None else None  # first: an unfinished run fails before processing
+    doc = render(run) if run is not None else None
     manifest = write_release_data(cfg, out, work.resolve(), layout, progress)
     if doc is not None:
         (out / EVIDENCE_FILE).write_text(doc, encoding="utf-8")
+    decisions = run.decisions if run is not None else None
     card = render_card(cfg, manifest, license=license, languages=languages, decisions=decisions)
     (out / "README.md").write_text(card, encoding="utf-8")
     return manifest

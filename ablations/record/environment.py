@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -10,6 +11,10 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+ENVIRONMENT_FILE = "environment.json"
 
 PACKAGES = (
     "finebooks",
@@ -89,3 +94,40 @@ def environment(repo: Path) -> dict[str, Any]:
         "packages": package_versions(),
         "hardware": hardware(),
     }
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GitState(_Model):
+    commit: str | None  # None: not a git checkout, or git missing
+    dirty: bool | None  # uncommitted changes to tracked files
+
+
+class Hardware(_Model):
+    machine: str
+    processor: str | None
+    cpus: int | None
+    cpus_usable: int | None
+    platform: str
+    memory_gb: float | None
+    gpus: list[str] | None  # None: could not tell (no torch, or a broken driver)
+
+
+class Environment(_Model):
+    """``environment()`` as a typed record (a run's ``environment.json``)."""
+
+    time_utc: str
+    command: list[str]
+    cwd: str
+    python: str
+    host: str
+    git: GitState
+    packages: dict[str, str | None]
+    hardware: Hardware
+
+
+def read_environment(run_dir: Path) -> Environment:
+    """The environment a run recorded when it started (``environment.json`` in its run folder)."""
+    return Environment.model_validate(json.loads((run_dir / ENVIRONMENT_FILE).read_text(encoding="utf-8")))
