@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ablations.decide.stats import signal_checks
-from ablations.eval.tasks import CHANCE
+from ablations.eval.tasks import chance_levels
 from ablations.recipe.loader import dump_recipe
 from ablations.recipe.schema import RecipeConfig
 
@@ -44,7 +44,7 @@ def write_report(cfg: RecipeConfig, run_dir: Path, variants, decisions: list[dic
     df.to_parquet(run_dir / "results.parquet", index=False)
     plots = run_dir / "plots"
     plots.mkdir(exist_ok=True)
-    kinds = {t.name: t.kind for t in cfg.evaluation.tasks}
+    chance = chance_levels(cfg.evaluation.tasks)  # each task plug-in's own chance level
 
     lines = [f"# Ablation report: {cfg.experiment.name}", ""]
     lines += [
@@ -101,7 +101,7 @@ def write_report(cfg: RecipeConfig, run_dir: Path, variants, decisions: list[dic
         curves = [list(zip(s["step"], s["score"], strict=True)) for _, s in g.sort_values("step").groupby("seed")]
         final_acc = [s.sort_values("step")["acc"].iloc[-1] for _, s in g.groupby("seed")] if "acc" in g else []
         final_acc = [x for x in final_acc if x == x]  # drop NaN (bpb has no accuracy)
-        chk = signal_checks(curves, final_acc, CHANCE.get(kinds.get(task, ""), 0.0))
+        chk = signal_checks(curves, final_acc, chance.get(task, 0.0))
         fmt = lambda x: "-" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)  # noqa: E731
         lines.append(
             f"| {vname} | {task} | {fmt(chk['monotonicity'])} | {fmt(chk['snr'])} | {fmt(chk['accuracy'])} "

@@ -7,10 +7,11 @@ the ablation loop consumes them.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from ablations.eval.tasks import TASKS, check_task, resolve_task
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, Source, Strict
 from pipelines.dedup.config import DedupSpec
 
@@ -67,15 +68,27 @@ class TrainingConfig(Strict):
     threads: int = Field(0, ge=0, description="torch CPU threads; 0 = all cores")
 
 
-TASK_KINDS = ("bpb", "gold_vs_ocr", "blimp", "lambada", "hellaswag", "piqa", "arc_easy", "arc_challenge", "winogrande")
-
-
 class EvalTaskConfig(Strict):
     name: str = Field(pattern=r"^[a-z0-9_]+$")
-    kind: Literal[TASK_KINDS]  # type: ignore[valid-type]
+    kind: str = Field(
+        description=f"a task name ({', '.join(TASKS.names())}) or a dotted path to a user's task: a ChoiceTask or "
+        "TextTask subclass (ablations/eval/tasks.py), or a function yielding items from its path"
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="the task's own parameters (its signature)")
     path: str | None = Field(None, description="local file or folder; for bpb, None = the held-out documents")
     max_items: int = Field(300, ge=1, description="items sampled (seeded) from the task")
     weight: float = Field(1.0, ge=0, description="weight in the aggregate score; 0 = reported, not decided on")
+
+    @field_validator("kind")
+    @classmethod
+    def _known_task(cls, kind: str) -> str:
+        resolve_task(kind)  # raises PluginError: an unknown name, or a class that is no task
+        return kind
+
+    @model_validator(mode="after")
+    def _task_params(self) -> EvalTaskConfig:
+        self.params = check_task(self.kind, self.params)  # raises PluginError naming the parameter
+        return self
 
 
 class HoldoutConfig(Strict):
