@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from ablations.eval.tasks import TASKS, check_task, resolve_task
+from ablations.train.backends import BACKENDS, trainer_backend
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, Source, Strict
 from pipelines.dedup.config import DedupSpec
 
@@ -52,9 +53,12 @@ class NanotronConfig(Strict):
 
 
 class TrainingConfig(Strict):
-    backend: Literal["hf", "nanotron"] = Field(
-        "hf", description="hf: ablations/train/hf.py (CPU or GPUs); nanotron: SLURM GPU jobs (docs/nanotron.md)"
+    backend: str = Field(
+        "hf",
+        description="hf: ablations/train/hf.py (CPU or GPUs); nanotron: SLURM GPU jobs (docs/nanotron.md); or a "
+        "dotted path to a user's TrainerBackend subclass (ablations/train/backends.py)",
     )
+    params: dict[str, Any] = Field(default_factory=dict, description="the backend's own parameters (its __init__)")
     nanotron: NanotronConfig = NanotronConfig()
     token_budget: int = Field(500_000, ge=1, description="tokens every variant trains on (data repeats if short)")
     batch_size: int = Field(16, ge=1, description="sequences per optimizer step")
@@ -66,6 +70,17 @@ class TrainingConfig(Strict):
     checkpoints: int = Field(4, ge=1, description="evenly spaced checkpoints, each one evaluated (last = end)")
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int = Field(0, ge=0, description="torch CPU threads; 0 = all cores")
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, backend: str) -> str:
+        BACKENDS.resolve(backend)  # raises PluginError: an unknown name, or a class that is no TrainerBackend
+        return backend
+
+    @model_validator(mode="after")
+    def _backend_params(self) -> TrainingConfig:
+        self.params = BACKENDS.resolve_params(self.backend, self.params)  # raises PluginError naming the parameter
+        return self
 
 
 class EvalTaskConfig(Strict):
@@ -153,18 +168,12 @@ class RecipeConfig(Strict):
         return self
 
     @model_validator(mode="after")
-    def _nanotron_runs_on_slurm_gpus(self) -> RecipeConfig:
-        if self.training.backend != "nanotron":
-            return self
-        problems = []
-        if self.executor.kind != "slurm":
-            problems.append("executor.kind must be slurm (nanotron trains on GPUs; it cannot run on a CPU)")
-        if self.executor.slurm.training.gpus < 1:
-            problems.append("executor.slurm.training.gpus must be >= 1")
-        if not self.training.nanotron.run_train:
-            problems.append("training.nanotron.run_train must name nanotron's run_train.py")
+    def _backend_can_train(self) -> RecipeConfig:
+        backend = trainer_backend(self.training)
+        problems = backend.check(self)
         if problems:
-            raise ValueError("training.backend=nanotron: " + "; ".join(problems) + " (docs/nanotron.md)")
+            where = f" ({backend.docs})" if backend.docs else ""
+            raise ValueError(f"training.backend={self.training.backend}: " + "; ".join(problems) + where)
         return self
 
     @model_validator(mode="after")
