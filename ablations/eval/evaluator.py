@@ -79,7 +79,8 @@ class Evaluator:
         finally:
             torch.set_grad_enabled(grad_was)
             model.train()
-        return results
+        # choice tasks, then bpb, each in recipe order (lighteval returns its tasks in no fixed order)
+        return {name: results[name] for name in [*self.folders, *self.bpb_chunks]}
 
 
 def _fits(tokenizer, max_tokens: int | None):
