@@ -182,7 +182,7 @@ class Ablation:
         return res
 
     def _train(self, v: Variant, seed: int, key: dict, folder: Path, evaluate_inline: bool) -> dict:
-        from ablations.train.hf import train
+        from ablations.train.backends import train_run
 
         cfg = self.cfg
         config = {"variant": v.name, "seed": seed, **key}
@@ -194,24 +194,18 @@ class Ablation:
             model.save_pretrained(str(folder / "models" / f"step-{step}"))  # evaluated by a later job
             return None
 
-        if cfg.training.backend == "nanotron":
-            if evaluate_inline:
-                raise ValueError("training.backend=nanotron trains only in SLURM jobs (executor.kind: slurm)")
-            from ablations.train.nanotron.run import train_nanotron
-
-            result = train_nanotron(cfg, v.tokens, self.tokenizer_dir, seed, folder, cfg.executor.slurm.training.gpus)
-        else:
-            result = train(
-                v.tokens / "tokens",
-                len(self.tokenizer),
-                cfg.model,
-                cfg.training,
-                seed,
-                folder,
-                on_checkpoint,
-                log=logger.log if logger else None,
-                progress=self.progress,
-            )
+        result = train_run(  # the recipe's trainer backend (ablations/train/backends.py)
+            cfg,
+            evaluate_inline,
+            tokens=v.tokens,
+            tokenizer_dir=self.tokenizer_dir,
+            vocab_size=len(self.tokenizer),
+            seed=seed,
+            folder=folder,
+            on_checkpoint=on_checkpoint,
+            log=logger.log if logger else None,
+            progress=self.progress,
+        )
         if logger:
             logger.finish()
         return {

@@ -6,15 +6,15 @@ Each task gives per-item scores; the item-level ``score`` that the decision uses
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
-from ablations.eval.tasks import DEFAULT_PATHS, build_items, write_items
+from ablations.eval.tasks import TextTask, build_items, make_task, sample, write_items
 from ablations.recipe.schema import EvalTaskConfig
 
 
 class Evaluator:
-    """Builds the task data once per experiment, then scores any model on it."""
+    """Builds the task data once per experiment, then scores any model on it: choice tasks in one lighteval run,
+    text tasks by bits per byte (how a task is scored is its plug-in's kind: ``ablations/eval/tasks.py``)."""
 
     def __init__(
         self,
@@ -33,16 +33,19 @@ class Evaluator:
         self.folders: dict[str, Path] = {}
         self.bpb_chunks: dict[str, list[str]] = {}
         for t in tasks:
-            if t.kind == "bpb":
-                chunks = holdout_chunks if t.path is None else _text_chunks(Path(t.path), 1000)
+            task = make_task(t.kind, t.params)
+            path = Path(t.path) if t.path else _shared(shared_data, task.default_path, t.name)
+            if isinstance(task, TextTask):
+                chunks = holdout_chunks if path is None else task.chunks(path)
                 if not chunks:
-                    raise ValueError(f"evaluation task {t.name!r} (bpb) has no text: set evaluation.holdout or path")
-                if len(chunks) > t.max_items:  # a seeded sample, in order, so every book can contribute
-                    chunks = [chunks[i] for i in sorted(random.Random(seed).sample(range(len(chunks)), t.max_items))]
-                self.bpb_chunks[t.name] = chunks
+                    raise ValueError(
+                        f"evaluation task {t.name!r} ({t.kind}) has no text: set evaluation.holdout or its path"
+                    )
+                self.bpb_chunks[t.name] = sample(chunks, t.max_items, seed)
                 continue
-            path = Path(t.path) if t.path else _shared(shared_data, DEFAULT_PATHS[t.kind], t.name)
-            items = build_items(t.kind, path, t.max_items, seed, _fits(tokenizer, max_tokens))
+            if path is None:
+                raise ValueError(f"evaluation task {t.name!r} ({t.kind}) has no default file: set its path")
+            items = build_items(task, path, t.max_items, seed, _fits(tokenizer, max_tokens), name=t.name)
             self.items[t.name] = items
             self.folders[t.name] = write_items(items, data_dir / t.name)
         self._configs = None
@@ -76,7 +79,8 @@ class Evaluator:
         finally:
             torch.set_grad_enabled(grad_was)
             model.train()
-        return results
+        # choice tasks, then bpb, each in recipe order (lighteval returns its tasks in no fixed order)
+        return {name: results[name] for name in [*self.folders, *self.bpb_chunks]}
 
 
 def _fits(tokenizer, max_tokens: int | None):
@@ -91,19 +95,13 @@ def _fits(tokenizer, max_tokens: int | None):
     return fits
 
 
-def _shared(shared_data: Path | None, rel: str, name: str) -> Path:
+def _shared(shared_data: Path | None, rel: str | None, name: str) -> Path | None:
+    """A task's default file under the shared data folder (None: the task has none)."""
+    if rel is None:
+        return None
     if shared_data is None:
         raise FileNotFoundError(
             f"evaluation task {name!r} has no path and the shared data folder is not set: set FINEBOOKS_SHARED_DATA "
             f"or evaluation.tasks.<i>.path"
         )
     return shared_data / rel
-
-
-def _text_chunks(path: Path, size: int) -> list[str]:
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    chunks = []
-    for f in files:
-        text = " ".join(f.read_text(encoding="utf-8", errors="replace").split())
-        chunks += [text[i : i + size] for i in range(0, len(text) - size + 1, size)]
-    return chunks

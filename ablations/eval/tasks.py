@@ -1,139 +1,156 @@
-"""Evaluation task data: every task kind turns its local source files into items of one shape.
+"""Evaluation tasks: the ``task`` plug-in kind (``filters/plugins.py``) and how a task's data is sampled.
 
-An item is ``{"id", "query", "choices", "gold"}``: the model scores each choice as a continuation of the query
-(cloze form: no letters, no instructions, as FineWeb's early-signal tasks). Items are sampled with the experiment
-seed and written to ``<eval_data>/<task>/test.jsonl`` (the local-file layout lighteval's custom tasks read).
-Default files are under the shared data folder; ``path`` in the task config points elsewhere.
+A recipe's ``evaluation.tasks[].kind`` is a registry name (the built-ins of ``ablations/eval/builtin_tasks.py``) or a
+dotted path to a user's own task; ``params`` are checked against the task's own signature. A task is either
+
+- a ``ChoiceTask`` subclass: ``items(path)`` yields ``{"id", "query", "choices", "gold"}``; the model scores each
+  choice as a continuation of the query through lighteval (cloze form, as FineWeb's early-signal tasks), or
+- a ``TextTask`` subclass: ``chunks(path)`` gives text scored by bits per byte, computed directly (``bpb``), or
+- a plain function ``fn(path, **params)`` yielding choice items (its ``chance`` attribute, if set, is its chance
+  level).
+
+Items are sampled with the experiment seed and written to ``<eval_data>/<task>/test.jsonl`` (the local-file layout
+lighteval's custom tasks read). Default files are under the shared data folder; ``path`` in the task config points
+elsewhere. This module imports nothing of FineBooks but the plug-in registry (the recipe schema imports it).
 """
 
 from __future__ import annotations
 
-import bz2
-import csv
+import inspect
 import json
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from filters.plugins import PluginError, Registry
 
 Item = dict
-CHANCE = {
-    "blimp": 0.5,
-    "gold_vs_ocr": 0.5,
-    "lambada": 0.0,
-    "hellaswag": 0.25,
-    "piqa": 0.5,
-    "arc_easy": 0.25,
-    "arc_challenge": 0.25,
-    "winogrande": 0.5,
-}
-DEFAULT_PATHS = {
-    "blimp": "eval/blimp/data",
-    "gold_vs_ocr": "ocr_gold/ght/guten_ht_low_test.tsv",
-    "lambada": "eval/llmfoundry/language_understanding/lambada_openai.jsonl",
-    "hellaswag": "eval/hellaswag/hellaswag_val_full.txt.bz2",
-    "piqa": "eval/piqa/valid.jsonl",
-    "arc_easy": "eval/llmfoundry/world_knowledge/arc_easy.jsonl",
-    "arc_challenge": "eval/llmfoundry/world_knowledge/arc_challenge.jsonl",
-    "winogrande": "eval/winogrande/dev.jsonl",
-}
+T = TypeVar("T")
+
+TASKS = Registry(
+    "evaluation task",
+    {
+        "bpb": "ablations.eval.builtin_tasks:BitsPerByte",
+        "gold_vs_ocr": "ablations.eval.builtin_tasks:GoldVsOcr",
+        "blimp": "ablations.eval.builtin_tasks:Blimp",
+        "lambada": "ablations.eval.builtin_tasks:Lambada",
+        "hellaswag": "ablations.eval.builtin_tasks:Hellaswag",
+        "piqa": "ablations.eval.builtin_tasks:Piqa",
+        "arc_easy": "ablations.eval.builtin_tasks:ArcEasy",
+        "arc_challenge": "ablations.eval.builtin_tasks:ArcChallenge",
+        "winogrande": "ablations.eval.builtin_tasks:Winogrande",
+    },
+    reserved={"path"},  # the task config's own `path`, passed to items()/chunks(), never a parameter
+)
 
 
-def _jsonl(path: Path) -> Iterator[dict]:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
+class Task:
+    """Base of an evaluation task plug-in; its ``__init__`` parameters are the recipe's ``params``."""
+
+    chance: ClassVar[float] = 0.0  # accuracy of guessing (the report's "above chance" check)
+    default_path: ClassVar[str | None] = None  # under the shared data folder; None: the config must set `path`
 
 
-def _labels(path: Path) -> list[str]:
-    return [x.strip() for x in path.read_text().splitlines() if x.strip()]
+class ChoiceTask(Task):
+    """Items ``{"id", "query", "choices", "gold"}`` scored through lighteval: acc, logprob and margin (the score)."""
+
+    def items(self, path: Path) -> Iterable[Item]:
+        raise NotImplementedError
 
 
-def blimp(path: Path) -> Iterator[Item]:
-    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
-    for f in files:
-        for r in _jsonl(f):
-            yield {
-                "id": f"{r['UID']}/{r['pairID']}",
-                "query": "",
-                "choices": [r["sentence_good"], r["sentence_bad"]],
-                "gold": 0,
-            }
+class TextTask(Task):
+    """Text chunks scored by bits per byte, computed directly (score = -bpb); without a ``path``, the held-out
+    documents' chunks (``evaluation.holdout``)."""
+
+    def chunks(self, path: Path) -> list[str]:
+        raise NotImplementedError
 
 
-def gold_vs_ocr(path: Path) -> Iterator[Item]:
-    """GHT sentence pairs: the gold (Gutenberg) sentence against its OCR (HathiTrust); pairs that differ only."""
-    with open(path, encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
-            gold, ocr = r["output"].strip(), r["input"].strip()
-            if gold and ocr and gold != ocr:
-                yield {"id": f"{path.stem}/{r['id']}", "query": "", "choices": [gold, ocr], "gold": 0}
+class FunctionTask(ChoiceTask):
+    """A plain function ``fn(path, **params)`` yielding choice items, as a task."""
+
+    def __init__(self, fn: Callable[..., Iterable[Item]], params: dict[str, Any]):
+        self.fn, self.params = fn, params
+        self.chance = float(getattr(fn, "chance", 0.0))
+        self.default_path = getattr(fn, "default_path", None)
+
+    def items(self, path: Path) -> Iterable[Item]:
+        return self.fn(path, **self.params)
 
 
-def lambada(path: Path) -> Iterator[Item]:
-    for i, r in enumerate(_jsonl(path)):
-        yield {"id": str(i), "query": r["context"], "choices": [" " + r["continuation"]], "gold": 0}
+def resolve_task(kind: str) -> Any:
+    """The task class or function a config names; PluginError when it is unknown or of the wrong kind."""
+    obj = TASKS.resolve(kind)
+    if inspect.isclass(obj) and not issubclass(obj, (ChoiceTask, TextTask)):
+        raise PluginError(
+            f"evaluation task {kind!r} is a class but not a ChoiceTask or TextTask subclass (ablations.eval.tasks), "
+            f"nor a function yielding items"
+        )
+    return obj
 
 
-def hellaswag(path: Path) -> Iterator[Item]:
-    with bz2.open(path, "rt", encoding="utf-8") as f:
-        lines = [line.rstrip("\n") for line in f]
-    for i in range(0, len(lines) - 5, 6):
-        ctx, label, *endings = lines[i : i + 6]
-        yield {"id": str(i // 6), "query": ctx, "choices": [" " + e for e in endings], "gold": int(label)}
+def check_task(kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A task config's ``params`` checked against the task's signature, every plain default filled in."""
+    resolve_task(kind)
+    return TASKS.resolve_params(kind, params)
 
 
-def piqa(path: Path) -> Iterator[Item]:
-    labels = _labels(path.with_name(path.stem + "-labels.lst"))
-    for i, (r, lab) in enumerate(zip(_jsonl(path), labels, strict=True)):
-        yield {"id": str(i), "query": r["goal"], "choices": [" " + r["sol1"], " " + r["sol2"]], "gold": int(lab)}
+def make_task(kind: str, params: dict[str, Any] | None = None) -> Task:
+    """The task plug-in a config names (registry name or dotted path), built with its checked parameters."""
+    obj, params = resolve_task(kind), check_task(kind, params or {})
+    return obj(**params) if inspect.isclass(obj) else FunctionTask(obj, params)
 
 
-def arc(path: Path) -> Iterator[Item]:
-    for i, r in enumerate(_jsonl(path)):
-        query = r["query"].removeprefix("Question: ") + "\nAnswer:"
-        yield {"id": str(i), "query": query, "choices": [" " + c for c in r["choices"]], "gold": int(r["gold"])}
+def chance_levels(tasks: Iterable[Any]) -> dict[str, float]:
+    """Chance level of every task config (``name``, ``kind``, ``params``), by task name."""
+    return {t.name: make_task(t.kind, t.params).chance for t in tasks}
 
 
-def winogrande(path: Path) -> Iterator[Item]:
-    """Whole sentences with each option in the blank, scored from the document start (partial scoring would
-    need two contexts per item)."""
-    labels = _labels(path.with_name(path.stem + "-labels.lst"))
-    for r, lab in zip(_jsonl(path), labels, strict=True):
-        s = r["sentence"]
-        yield {
-            "id": r["qID"],
-            "query": "",
-            "choices": [s.replace("_", r["option1"]), s.replace("_", r["option2"])],
-            "gold": int(lab) - 1,
-        }
-
-
-BUILDERS: dict[str, Callable[[Path], Iterator[Item]]] = {
-    "blimp": blimp,
-    "gold_vs_ocr": gold_vs_ocr,
-    "lambada": lambada,
-    "hellaswag": hellaswag,
-    "piqa": piqa,
-    "arc_easy": arc,
-    "arc_challenge": arc,
-    "winogrande": winogrande,
-}
+def sample(values: list[T], max_items: int, seed: int) -> list[T]:
+    """A seeded sample of ``max_items`` values, in their order (so every part of the source can contribute)."""
+    if len(values) <= max_items:
+        return values
+    return [values[i] for i in sorted(random.Random(seed).sample(range(len(values)), max_items))]
 
 
 def build_items(
-    kind: str, path: Path, max_items: int, seed: int, fits: Callable[[Item], bool] | None = None
+    task: str | ChoiceTask,
+    path: Path,
+    max_items: int,
+    seed: int,
+    fits: Callable[[Item], bool] | None = None,
+    name: str | None = None,
 ) -> list[Item]:
-    """All items of a task that ``fits`` accepts, then a seeded sample of ``max_items`` (in source order)."""
+    """All items of a task (a registry name or a built task) that ``fits`` accepts, then a seeded sample of
+    ``max_items`` (in source order). ``name`` (the task's config name) is what errors call it."""
+    name = name or (task if isinstance(task, str) else type(task).__name__)
+    task = make_task(task) if isinstance(task, str) else task
     if not path.exists():
-        raise FileNotFoundError(f"evaluation task {kind!r}: {path} does not exist (set the task's path)")
-    items = [it for it in BUILDERS[kind](path) if fits is None or fits(it)]
+        raise FileNotFoundError(f"evaluation task {name!r}: {path} does not exist (set the task's path)")
+    items = [it for it in (_checked(it, name) for it in task.items(path)) if fits is None or fits(it)]
     if not items:
-        raise ValueError(f"evaluation task {kind!r}: no usable items in {path}")
-    if len(items) > max_items:
-        keep = sorted(random.Random(seed).sample(range(len(items)), max_items))
-        items = [items[i] for i in keep]
-    return items
+        raise ValueError(f"evaluation task {name!r}: no usable items in {path}")
+    return sample(items, max_items, seed)
+
+
+def _checked(item: Any, task: str) -> Item:
+    ok = (
+        isinstance(item, dict)
+        and isinstance(item.get("id"), str)
+        and isinstance(item.get("query"), str)
+        and isinstance(item.get("choices"), list)
+        and len(item["choices"]) > 0
+        and all(isinstance(c, str) for c in item["choices"])
+        and isinstance(item.get("gold"), int)
+        and 0 <= item["gold"] < len(item["choices"])
+    )
+    if not ok:
+        raise ValueError(
+            f"evaluation task {task!r}: an item must be {{'id': str, 'query': str, 'choices': [str, ...], "
+            f"'gold': index of the right choice}}; got {str(item)[:200]}"
+        )
+    return item
 
 
 def write_items(items: list[Item], folder: Path) -> Path:

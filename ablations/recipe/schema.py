@@ -7,10 +7,12 @@ the ablation loop consumes them.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from ablations.eval.tasks import TASKS, check_task, resolve_task
+from ablations.train.backends import BACKENDS, trainer_backend
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, Source, Strict
 from pipelines.dedup.config import DedupSpec
 
@@ -51,9 +53,12 @@ class NanotronConfig(Strict):
 
 
 class TrainingConfig(Strict):
-    backend: Literal["hf", "nanotron"] = Field(
-        "hf", description="hf: ablations/train/hf.py (CPU or GPUs); nanotron: SLURM GPU jobs (docs/nanotron.md)"
+    backend: str = Field(
+        "hf",
+        description="hf: ablations/train/hf.py (CPU or GPUs); nanotron: SLURM GPU jobs (docs/nanotron.md); or a "
+        "dotted path to a user's TrainerBackend subclass (ablations/train/backends.py)",
     )
+    params: dict[str, Any] = Field(default_factory=dict, description="the backend's own parameters (its __init__)")
     nanotron: NanotronConfig = NanotronConfig()
     token_budget: int = Field(500_000, ge=1, description="tokens every variant trains on (data repeats if short)")
     batch_size: int = Field(16, ge=1, description="sequences per optimizer step")
@@ -66,16 +71,39 @@ class TrainingConfig(Strict):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int = Field(0, ge=0, description="torch CPU threads; 0 = all cores")
 
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, backend: str) -> str:
+        BACKENDS.resolve(backend)  # raises PluginError: an unknown name, or a class that is no TrainerBackend
+        return backend
 
-TASK_KINDS = ("bpb", "gold_vs_ocr", "blimp", "lambada", "hellaswag", "piqa", "arc_easy", "arc_challenge", "winogrande")
+    @model_validator(mode="after")
+    def _backend_params(self) -> TrainingConfig:
+        self.params = BACKENDS.resolve_params(self.backend, self.params)  # raises PluginError naming the parameter
+        return self
 
 
 class EvalTaskConfig(Strict):
     name: str = Field(pattern=r"^[a-z0-9_]+$")
-    kind: Literal[TASK_KINDS]  # type: ignore[valid-type]
+    kind: str = Field(
+        description=f"a task name ({', '.join(TASKS.names())}) or a dotted path to a user's task: a ChoiceTask or "
+        "TextTask subclass (ablations/eval/tasks.py), or a function yielding items from its path"
+    )
+    params: dict[str, Any] = Field(default_factory=dict, description="the task's own parameters (its signature)")
     path: str | None = Field(None, description="local file or folder; for bpb, None = the held-out documents")
     max_items: int = Field(300, ge=1, description="items sampled (seeded) from the task")
     weight: float = Field(1.0, ge=0, description="weight in the aggregate score; 0 = reported, not decided on")
+
+    @field_validator("kind")
+    @classmethod
+    def _known_task(cls, kind: str) -> str:
+        resolve_task(kind)  # raises PluginError: an unknown name, or a class that is no task
+        return kind
+
+    @model_validator(mode="after")
+    def _task_params(self) -> EvalTaskConfig:
+        self.params = check_task(self.kind, self.params)  # raises PluginError naming the parameter
+        return self
 
 
 class HoldoutConfig(Strict):
@@ -140,18 +168,12 @@ class RecipeConfig(Strict):
         return self
 
     @model_validator(mode="after")
-    def _nanotron_runs_on_slurm_gpus(self) -> RecipeConfig:
-        if self.training.backend != "nanotron":
-            return self
-        problems = []
-        if self.executor.kind != "slurm":
-            problems.append("executor.kind must be slurm (nanotron trains on GPUs; it cannot run on a CPU)")
-        if self.executor.slurm.training.gpus < 1:
-            problems.append("executor.slurm.training.gpus must be >= 1")
-        if not self.training.nanotron.run_train:
-            problems.append("training.nanotron.run_train must name nanotron's run_train.py")
+    def _backend_can_train(self) -> RecipeConfig:
+        backend = trainer_backend(self.training)
+        problems = backend.check(self)
         if problems:
-            raise ValueError("training.backend=nanotron: " + "; ".join(problems) + " (docs/nanotron.md)")
+            where = f" ({backend.docs})" if backend.docs else ""
+            raise ValueError(f"training.backend={self.training.backend}: " + "; ".join(problems) + where)
         return self
 
     @model_validator(mode="after")

@@ -27,6 +27,7 @@ from typing import Any
 from ablations.recipe.loader import dump_recipe, load_recipe
 from ablations.recipe.schema import RecipeConfig
 from ablations.slurm.submit import REPO, job_states, render, sbatch, write_spec
+from ablations.train.backends import trainer_backend
 from pipelines.stages import write_json
 
 STATE = "state.json"
@@ -95,8 +96,8 @@ def _submit(cfg: RecipeConfig, run_dir: Path, kind: str, items: list[dict], depe
     array = len(items) if kind in ("train", "eval") else None
     log = str(folder / (f"{n:03d}-{kind}-%A_%a.log" if array else f"{n:03d}-{kind}-%j.log"))
     name = f"fb-{cfg.experiment.name}-{kind}"
-    hf_train = kind == "train" and cfg.training.backend == "hf"
-    processes = resources.gpus if hf_train else 1  # multi-GPU hf training: accelerate launch (nanotron: torchrun)
+    # a training job under accelerate launch when its backend asks for it (hf: one process per GPU; nanotron: torchrun)
+    processes = trainer_backend(cfg.training).slurm_processes(resources.gpus) if kind == "train" else 1
     job = sbatch(
         render(cfg.executor, resources, name, spec, log, array, processes),
         folder / f"{n:03d}-{kind}.sbatch",

@@ -1,10 +1,10 @@
 """One training run of the ablation loop with nanotron, inside a SLURM training job that holds the GPUs.
 
-Called by ``Ablation._train`` when ``training.backend`` is ``nanotron`` (only SLURM jobs train with it; the recipe
-validation says so). The run writes its nanotron config (``ablations/train/nanotron/yaml_writer.py``) into the
-run's stage folder, starts ``torchrun`` on nanotron's ``run_train.py`` in the nanotron environment, then converts every
-checkpoint to a transformers model in ``models/step-N``, where the loop's evaluation job scores it with the same
-tasks as the hf trainer's checkpoints. A killed job resumes from nanotron's last checkpoint.
+Called by the ``nanotron`` trainer backend (``ablations/train/builtin_backends.py``; only SLURM jobs train with it,
+the backend's recipe check says so). The run writes its nanotron config (``ablations/train/nanotron/yaml_writer.py``)
+into the run's stage folder, starts ``torchrun`` on nanotron's ``run_train.py`` in the nanotron environment, then
+converts every checkpoint to a transformers model in ``models/step-N``, where the loop's evaluation job scores it with
+the same tasks as the hf trainer's checkpoints. A killed job resumes from nanotron's last checkpoint.
 """
 
 from __future__ import annotations
