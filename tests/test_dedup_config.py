@@ -9,7 +9,7 @@ import yaml
 from pydantic import TypeAdapter
 
 from ablations.recipe.loader import ConfigError, dump_recipe, load_recipe
-from pipelines.dedup.config import DedupSpec, MinhashDedup
+from pipelines.dedup.config import REGISTRY, DedupSpec
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -48,7 +48,9 @@ def test_dedup_stages_resolve_with_every_parameter_pinned_and_round_trip(tmp_pat
         minhash.containment == "drop" and minhash.keep == "best_quality" and minhash.quality_key == "word_confidence"
     )
     dumped = yaml.safe_load(dump_recipe(cfg))["dedup"][1]
-    assert set(dumped) == set(MinhashDedup.model_fields) and dumped["kind"] == "minhash"
+    assert (
+        set(dumped) == {"kind", "id", "keep_dropped", *REGISTRY.parameters("minhash")} and dumped["kind"] == "minhash"
+    )
     resolved = tmp_path / "resolved.yaml"
     resolved.write_text(dump_recipe(cfg))
     assert load_recipe(resolved) == cfg

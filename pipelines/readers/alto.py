@@ -160,14 +160,14 @@ class AltoBookReader(BookReader):
 
     def __init__(
         self,
-        data_folder: DataFolderLike,
+        path: DataFolderLike,
         glob_pattern: str = "*.xml",
         use_mets: bool = True,
         sniff_roots: bool = True,
         join_printed_hyphens: bool = True,
         **kwargs,
     ):
-        super().__init__(data_folder, **kwargs)
+        super().__init__(path, **kwargs)
         self.glob_pattern = glob_pattern
         self.use_mets = use_mets
         self.sniff_roots = sniff_roots
