@@ -63,6 +63,24 @@ def test_misspelled_dedup_parameter_names_line_and_key_without_the_kind_tag(tmp_
     assert f"{path}:13: dedup.1.n_gram: unknown key" in str(e.value)
 
 
+def test_unknown_or_out_of_range_dedup_parameter_names_its_line_and_the_kinds_keys(tmp_path):
+    path = write(tmp_path, RECIPE.replace("  - kind: exact\n", "  - kind: exact\n    normalise: false\n"))
+    keys = "kind, id, keep_dropped, keep, quality_key, quality_higher_is_better, quality_fallback, normalize"
+    assert f"{path}:12: dedup.0.normalise: unknown key (dedup kind 'exact' takes {keys})" in error(path)
+    path = write(tmp_path, RECIPE.replace("    containment: drop", "    n_grams: 100"))
+    msg = error(path)
+    assert (
+        f"{path}:13: dedup.1.n_grams: dedup kind 'minhash' parameter 'n_grams'" in msg
+        and "less than or equal to 64" in msg
+    )
+
+
+def error(path: Path) -> str:
+    with pytest.raises(ConfigError) as e:
+        load_recipe(path)
+    return str(e.value)
+
+
 def test_unknown_kind_and_bad_values_are_errors(tmp_path):
     with pytest.raises(ConfigError, match="dedup.0"):
         load_recipe(write(tmp_path, RECIPE.replace("kind: exact", "kind: fuzzy")))
