@@ -112,10 +112,10 @@ def groups(cluster: dict[str, int]) -> dict[int, list[str]]:
 def run_ours(corpus: Path, work: Path, tasks: int, workers: int, **overrides) -> Path:
     """Our minhash stage with its pinned defaults (plus ``overrides``); returns the stage folder."""
     from pipelines.config import ExecutorConfig
-    from pipelines.dedup.config import MinhashDedup
+    from pipelines.dedup.config import DedupSpec
     from pipelines.dedup.stage import run_dedup_stage
 
-    spec = MinhashDedup(**overrides)
+    spec = DedupSpec(kind="minhash", **overrides)
     res = run_dedup_stage(spec, corpus, ExecutorConfig(tasks=tasks, workers=workers), work)
     return res.folder
 

@@ -48,7 +48,7 @@ def jsonl(path: Path) -> list[dict]:
 
 
 def main() -> None:
-    from pipelines.dedup.config import MinhashDedup, RepeatedParagraphs
+    from pipelines.dedup.config import DedupSpec
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", default=str(REPO / "runs/bench/dedup_containment"))
@@ -61,8 +61,8 @@ def main() -> None:
     write_corpus(docs, corpus, args.tasks)
     results = {}
     for name, specs in {
-        "repeated_paragraphs then minhash": [RepeatedParagraphs(), MinhashDedup()],
-        "minhash alone": [MinhashDedup()],
+        "repeated_paragraphs then minhash": [DedupSpec(kind="repeated_paragraphs"), DedupSpec(kind="minhash")],
+        "minhash alone": [DedupSpec(kind="minhash")],
     }.items():
         folders = run_chain(specs, corpus, work / name.replace(" ", "_"), args.tasks)
         last = folders[-1]

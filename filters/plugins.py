@@ -125,7 +125,7 @@ class Registry:
                     f"{self.kind} {name!r} has no parameter {key!r}; its parameters: {', '.join(known)}", key
                 )
         try:
-            hints = typing.get_type_hints(obj.__init__ if inspect.isclass(obj) else obj)
+            hints = typing.get_type_hints(obj.__init__ if inspect.isclass(obj) else obj, include_extras=True)
         except Exception:  # unresolvable forward references: check names only
             hints = {}
         out: dict[str, Any] = {}

@@ -1,13 +1,14 @@
-"""Config models of the sections that ``pipelines/`` owns: data sources, blocks and the executor."""
+"""Config models of the sections that ``pipelines/`` owns: data sources, blocks and the executor; ``PluginItem``,
+the recipe item that names a plug-in and sets its parameters as flat keys (sources here, dedup stages)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from filters.pages import PAGE_SEPARATOR
+from filters.plugins import PluginError, Registry
 
 
 class Strict(BaseModel):
@@ -16,175 +17,83 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
-class SourceBase(Strict):
+class ItemKeyError(PluginError):
+    """A plug-in error at a key of the recipe item itself (a source's or dedup stage's flat parameters)."""
+
+
+class PluginItem(BaseModel):
+    """A recipe item that names a plug-in (``PLUGIN_KEY``: ``format`` of a source, ``kind`` of a dedup stage) and
+    sets its parameters as keys beside the item's own fields.
+
+    The parameters are checked against the plug-in's signature (``filters/plugins.py``): an unknown key, a missing
+    required one or a wrong value is an ``ItemKeyError`` naming the key. After validation they hold every default
+    (``params()``), are read as attributes (``source.path``) and dump flat, so the resolved recipe pins them.
+    """
+
+    model_config = ConfigDict(extra="allow", validate_default=True)
+    PLUGIN_KEY: ClassVar[str]
+
+    @staticmethod
+    def registry() -> Registry:
+        raise NotImplementedError
+
+    def plugin(self) -> str:
+        return getattr(self, self.PLUGIN_KEY)
+
+    def params(self) -> dict[str, Any]:
+        """The plug-in's parameters, every default filled in."""
+        return dict(self.__pydantic_extra__ or {})
+
+    @model_validator(mode="after")
+    def _resolve_plugin(self) -> PluginItem:
+        registry, name, given = self.registry(), self.plugin(), self.params()
+        if name not in registry.entries and ":" not in name and "." not in name:
+            known = ", ".join(repr(n) for n in registry.names())
+            raise ValueError(
+                f"unknown {registry.kind} {name!r}: one of {known}, or a dotted path (mypkg.module:Class)"
+            )
+        known = registry.parameters(name)
+        for key in given:
+            if key not in known:
+                keys = ", ".join([*type(self).model_fields, *known])
+                raise ItemKeyError(f"unknown key ({registry.kind} {name!r} takes {keys})", key)
+        try:
+            self.__pydantic_extra__ = registry.resolve_params(name, given)
+        except PluginError as e:
+            raise ItemKeyError(str(e), e.key) from e
+        self.check_plugin()
+        return self
+
+    def check_plugin(self) -> None:
+        """Further checks of a subclass, run after the parameters are resolved."""
+
+
+class SourceSpec(PluginItem):
+    """One data source: a reader (``format``: a name of ``pipelines/readers/registry.py`` or a dotted path to a
+    ``BookReader`` subclass) and its ``__init__`` parameters as keys (``path``, ``glob_pattern``, ...)."""
+
+    PLUGIN_KEY: ClassVar[str] = "format"
     name: str = Field(description="short name; prefix of document ids and key of the source's stats")
+    format: str = Field(description="reader: text, jsonl, parquet, hub, alto, hocr, icdar2017, or mypkg.mod:Reader")
     limit: int = Field(-1, description="documents to read from this source over the whole run; -1 = all")
 
-    def reader_kwargs(self) -> dict[str, Any]:
-        return {"source": self.name, "limit": self.limit}
+    @staticmethod
+    def registry() -> Registry:
+        from pipelines.readers.registry import REGISTRY
 
+        return REGISTRY
 
-class LocalSource(SourceBase):
-    path: str = Field(description="folder (local path or fsspec URL) holding the files")
-    glob_pattern: str | None = None
-
-    def check_available(self) -> str | None:
-        """Why the source cannot be read, or None. Only local paths are checked before the run."""
-        if "://" in self.path or Path(self.path).is_dir():
-            return None
-        return f"folder {self.path!r} does not exist"
-
-
-class TextSource(LocalSource):
-    format: Literal["text"] = "text"
-    book_pattern: str | None = Field(None, description="regex on page file paths; group 1 = book id")
-    encoding: str = "utf-8"
-    form_feed_pages: bool = True
-
-    def build(self, **extra):
-        from pipelines.readers.text import TextBookReader
-
-        glob = self.glob_pattern or "**/*.txt"
-        return TextBookReader(
-            self.path,
-            glob_pattern=glob,
-            book_pattern=self.book_pattern,
-            encoding=self.encoding,
-            form_feed_pages=self.form_feed_pages,
-            **self.reader_kwargs(),
-            **extra,
-        )
-
-
-class FieldMapping(Strict):
-    text_field: str = "text"
-    pages_field: str | None = None
-    id_field: str | None = "id"
-    metadata_fields: list[str] | dict[str, str] | None = None
-
-    def mapping_kwargs(self) -> dict[str, Any]:
-        return {
-            "text_field": self.text_field,
-            "pages_field": self.pages_field,
-            "id_field": self.id_field,
-            "metadata_fields": self.metadata_fields,
-        }
-
-
-class JsonlSource(LocalSource, FieldMapping):
-    format: Literal["jsonl"] = "jsonl"
-
-    def build(self, **extra):
-        from pipelines.readers.records import JsonlBookReader
-
-        return JsonlBookReader(
-            self.path, glob_pattern=self.glob_pattern, **self.mapping_kwargs(), **self.reader_kwargs(), **extra
-        )
-
-
-class ParquetSource(LocalSource, FieldMapping):
-    format: Literal["parquet"] = "parquet"
-
-    def build(self, **extra):
-        from pipelines.readers.records import ParquetBookReader
-
-        return ParquetBookReader(
-            self.path, glob_pattern=self.glob_pattern, **self.mapping_kwargs(), **self.reader_kwargs(), **extra
-        )
-
-
-class HubSource(SourceBase, FieldMapping):
-    format: Literal["hub"] = "hub"
-    repo: str = Field(description="dataset repository on the Hugging Face Hub, e.g. storytracer/LoC-PD-Books")
-    subset: str | None = None
-    split: str = "train"
-    revision: str | None = None
+    def build(self, **extra: Any):
+        """The reader, with framework-owned arguments (``page_separator``, ``skip_log``, ``progress``) in ``extra``."""
+        return self.registry().build(self.format, self.params(), source=self.name, limit=self.limit, **extra)
 
     def check_available(self) -> str | None:
-        """Ask the Hub for the dataset (one quick request) so that an offline run fails at once, not after retries."""
-        if Path(self.repo).is_dir():
-            return None  # a local dataset folder, loaded by the same datasets code
-        from huggingface_hub import HfApi, constants
-
-        if constants.HF_HUB_OFFLINE:
-            return f"Hub dataset {self.repo!r} cannot be read: HF_HUB_OFFLINE is set"
-        try:
-            HfApi().dataset_info(self.repo, revision=self.revision, timeout=10)
-        except Exception as e:  # network errors, missing or gated repos: all mean "cannot read it from here"
-            return f"cannot reach Hub dataset {self.repo!r}: {type(e).__name__}: {str(e)[:200]}"
-        return None
-
-    def build(self, **extra):
-        from pipelines.readers.records import HubBookReader
-
-        return HubBookReader(
-            self.repo,
-            subset=self.subset,
-            split=self.split,
-            revision=self.revision,
-            **self.mapping_kwargs(),
-            **self.reader_kwargs(),
-            **extra,
-        )
-
-
-class AltoSource(LocalSource):
-    format: Literal["alto"] = "alto"
-    use_mets: bool = True
-    join_printed_hyphens: bool = Field(True, description="join line-end hyphens printed in the text (no markup)")
-
-    def build(self, **extra):
-        from pipelines.readers.alto import AltoBookReader
-
-        return AltoBookReader(
-            self.path,
-            glob_pattern=self.glob_pattern or "*.xml",
-            use_mets=self.use_mets,
-            join_printed_hyphens=self.join_printed_hyphens,
-            **self.reader_kwargs(),
-            **extra,
-        )
-
-
-class HocrSource(LocalSource):
-    format: Literal["hocr"] = "hocr"
-    book_pattern: str | None = Field(None, description="regex on page file names; group 1 = book id")
-
-    def build(self, **extra):
-        from pipelines.readers.hocr import HocrBookReader
-
-        return HocrBookReader(
-            self.path,
-            glob_pattern=self.glob_pattern or "*.html",
-            book_pattern=self.book_pattern,
-            **self.reader_kwargs(),
-            **extra,
-        )
-
-
-class IcdarSource(LocalSource):
-    """ICDAR2017 post-OCR files: raw OCR or its gold transcription, with the true CER in metadata."""
-
-    format: Literal["icdar2017"] = "icdar2017"
-    side: Literal["ocr", "gold"] = "ocr"
-
-    def build(self, **extra):
-        from pipelines.readers.icdar import IcdarBookReader
-
-        return IcdarBookReader(
-            self.path, side=self.side, glob_pattern=self.glob_pattern or "**/*.txt", **self.reader_kwargs(), **extra
-        )
-
-
-Source = Annotated[
-    TextSource | JsonlSource | ParquetSource | HubSource | AltoSource | HocrSource | IcdarSource,
-    Field(discriminator="format"),
-]
-SOURCE_FORMATS = ("text", "jsonl", "parquet", "hub", "alto", "hocr", "icdar2017")
+        """Why the source cannot be read, or None (the reader's own check: folder exists, Hub reachable)."""
+        return self.build().check_available()
 
 
 class DataConfig(Strict):
-    sources: list[Source] = Field(min_length=1)
+    sources: list[SourceSpec] = Field(min_length=1)
     page_separator: str = PAGE_SEPARATOR
 
     @model_validator(mode="after")

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig
-from pipelines.fingerprint import listing_fingerprint
 from pipelines.readers.base import SourceUnavailable
 from pipelines.stages import finish, finished, stage_folder
 from pipelines.stages import start as start_stage
@@ -35,19 +34,7 @@ class StageResult:
 
 def source_fingerprints(data: DataConfig) -> dict[str, Any]:
     """What each source will read, from the reader's own listing; a source with nothing to read is an error."""
-    out = {}
-    for s in data.sources:
-        if s.format == "hub":
-            out[s.name] = {"repo": s.repo, "revision": s.revision, "subset": s.subset, "split": s.split}
-            continue
-        reader = s.build()
-        files = sorted({p for unit in reader.list_units() for p in unit.paths})
-        if not files:
-            raise SourceUnavailable(
-                f"data source {s.name!r}: no input files in {s.path!r} match its glob_pattern / book_pattern"
-            )
-        out[s.name] = listing_fingerprint(reader.data_folder, files)
-    return out
+    return {s.name: s.build().input_fingerprint() for s in data.sources}
 
 
 def check_sources(data: DataConfig) -> None:

@@ -65,6 +65,55 @@ def test_misspelled_key_names_file_line_and_key_path(tmp_path):
     assert f"{path}:8: data.sources.0.book_patern: unknown key" in msg
 
 
+def test_unknown_or_wrong_reader_parameter_names_its_line_and_the_readers_keys(tmp_path):
+    path = write(tmp_path, MINIMAL.replace("      path: /tmp/books", "      path: /tmp/books\n      encodng: latin-1"))
+    keys = "name, format, limit, path, glob_pattern, book_pattern, encoding, form_feed_pages"
+    assert f"{path}:8: data.sources.0.encodng: unknown key (reader 'text' takes {keys})" in error_of(path)
+    path = write(
+        tmp_path, MINIMAL.replace("      path: /tmp/books", "      path: /tmp/books\n      form_feed_pages: 7")
+    )
+    assert f"{path}:8: data.sources.0.form_feed_pages: reader 'text' parameter 'form_feed_pages'" in error_of(path)
+    path = write(tmp_path, MINIMAL.replace("format: text\n      path: /tmp/books", "format: hub"))
+    assert f"{path}:5: data.sources.0.repo: reader 'hub' needs parameter 'repo'" in error_of(path)
+
+
+def test_source_defaults_come_from_the_reader_and_are_pinned(tmp_path):
+    text = MINIMAL.replace(
+        "      path: /tmp/books\n",
+        "      path: /tmp/books\n"
+        "    - {name: j, format: jsonl, path: /tmp/j}\n"
+        "    - {name: h, format: hub, repo: storytracer/LoC-PD-Books, id_field: lccn}\n",
+    )
+    text_source, jsonl, hub = load_recipe(write(tmp_path, text)).data.sources
+    assert text_source.params() == {
+        "path": "/tmp/books",
+        "glob_pattern": "**/*.txt",
+        "book_pattern": None,
+        "encoding": "utf-8",
+        "form_feed_pages": True,
+    }
+    assert jsonl.glob_pattern == "**/*.jsonl*" and jsonl.text_field == "text" and jsonl.metadata_fields is None
+    assert hub.params() == {
+        "repo": "storytracer/LoC-PD-Books",
+        "subset": None,
+        "split": "train",
+        "revision": None,
+        "text_field": "text",
+        "pages_field": None,
+        "id_field": "lccn",
+        "metadata_fields": None,
+    }
+
+
+def test_holdout_text_source_is_checked_like_a_data_source(tmp_path):
+    holdout = (
+        "evaluation:\n  holdout:\n    source: books\n    documents: 2\n"
+        "    text_source: {name: g, format: icdar2017, path: /tmp/g, side: both}\n"
+    )
+    path = write(tmp_path, MINIMAL + holdout)
+    assert f"{path}:16: evaluation.holdout.text_source.side: reader 'icdar2017' parameter 'side'" in error_of(path)
+
+
 def test_wrong_type_names_line(tmp_path):
     path = write(tmp_path, MINIMAL + "executor:\n  tasks: many\n")
     assert f"{path}:13: executor.tasks: Input should be a valid integer" in error_of(path)

@@ -9,7 +9,7 @@ import yaml
 from pydantic import TypeAdapter
 
 from ablations.recipe.loader import ConfigError, dump_recipe, load_recipe
-from pipelines.dedup.config import DedupSpec, MinhashDedup
+from pipelines.dedup.config import REGISTRY, DedupSpec
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -48,7 +48,9 @@ def test_dedup_stages_resolve_with_every_parameter_pinned_and_round_trip(tmp_pat
         minhash.containment == "drop" and minhash.keep == "best_quality" and minhash.quality_key == "word_confidence"
     )
     dumped = yaml.safe_load(dump_recipe(cfg))["dedup"][1]
-    assert set(dumped) == set(MinhashDedup.model_fields) and dumped["kind"] == "minhash"
+    assert (
+        set(dumped) == {"kind", "id", "keep_dropped", *REGISTRY.parameters("minhash")} and dumped["kind"] == "minhash"
+    )
     resolved = tmp_path / "resolved.yaml"
     resolved.write_text(dump_recipe(cfg))
     assert load_recipe(resolved) == cfg
@@ -59,6 +61,24 @@ def test_misspelled_dedup_parameter_names_line_and_key_without_the_kind_tag(tmp_
     with pytest.raises(ConfigError) as e:
         load_recipe(path)
     assert f"{path}:13: dedup.1.n_gram: unknown key" in str(e.value)
+
+
+def test_unknown_or_out_of_range_dedup_parameter_names_its_line_and_the_kinds_keys(tmp_path):
+    path = write(tmp_path, RECIPE.replace("  - kind: exact\n", "  - kind: exact\n    normalise: false\n"))
+    keys = "kind, id, keep_dropped, keep, quality_key, quality_higher_is_better, quality_fallback, normalize"
+    assert f"{path}:12: dedup.0.normalise: unknown key (dedup kind 'exact' takes {keys})" in error(path)
+    path = write(tmp_path, RECIPE.replace("    containment: drop", "    n_grams: 100"))
+    msg = error(path)
+    assert (
+        f"{path}:13: dedup.1.n_grams: dedup kind 'minhash' parameter 'n_grams'" in msg
+        and "less than or equal to 64" in msg
+    )
+
+
+def error(path: Path) -> str:
+    with pytest.raises(ConfigError) as e:
+        load_recipe(path)
+    return str(e.value)
 
 
 def test_unknown_kind_and_bad_values_are_errors(tmp_path):

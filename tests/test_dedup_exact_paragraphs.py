@@ -11,7 +11,7 @@ from dedup_util import read, write_input
 from filters.pages import join_pages, split_pages
 from pipelines.config import ExecutorConfig
 from pipelines.dedup.apply import ApplyDedupDecisions
-from pipelines.dedup.config import ExactDedup, MinhashDedup, RepeatedParagraphs
+from pipelines.dedup.config import DedupSpec
 from pipelines.dedup.records import write_decisions
 from pipelines.dedup.stage import run_dedup_stage
 
@@ -40,12 +40,14 @@ def test_exact_stage_drops_copies_that_differ_only_in_case_and_punctuation(tmp_p
         {"id": "d", "text": text, "metadata": {}},
     ]
     folder = write_input(tmp_path / "input", docs)
-    res = run_dedup_stage(ExactDedup(), folder, ExecutorConfig(tasks=2, workers=1), tmp_path / "stages")
+    res = run_dedup_stage(DedupSpec(kind="exact"), folder, ExecutorConfig(tasks=2, workers=1), tmp_path / "stages")
     assert res.summary["dropped"] == {"exact_duplicate": 2} and res.summary["kept"]["documents"] == 2
     kept, excluded = read(res.folder / "output"), read(res.folder / "excluded")
     assert set(kept) == {"b", "c"} and kept["b"]["metadata"]["exact_cluster_size"] == 3
     assert {excluded[i]["metadata"]["exact_kept"] for i in ("a", "d")} == {"b"}
-    raw = run_dedup_stage(ExactDedup(normalize=False), folder, ExecutorConfig(tasks=2, workers=1), tmp_path / "s2")
+    raw = run_dedup_stage(
+        DedupSpec(kind="exact", normalize=False), folder, ExecutorConfig(tasks=2, workers=1), tmp_path / "s2"
+    )
     assert raw.summary["dropped"] == {"exact_duplicate": 1}  # only a and d are byte-identical
 
 
@@ -56,7 +58,7 @@ def test_paragraphs_in_enough_books_are_removed_and_page_offsets_stay_true(tmp_p
         docs.append(book(i, [first, f"{story(i)} continued.\n\n  \n{ADVERT}", "THE END"]))
     docs.append(book(12, [ADVERT]))  # a book that is nothing but the advert
     folder = write_input(tmp_path / "input", docs)
-    spec = RepeatedParagraphs(min_books=10, min_chars=40, shards=2)
+    spec = DedupSpec(kind="repeated_paragraphs", min_books=10, min_chars=40, shards=2)
     res = run_dedup_stage(spec, folder, ExecutorConfig(tasks=2, workers=1), tmp_path / "stages")
     s = res.summary
     assert s["dropped"] == {"only_repeated_paragraphs": 1} and s["kept"]["documents"] == 12
@@ -82,7 +84,7 @@ def test_apply_step_refuses_decisions_made_for_other_books(tmp_path):
         list(step.run(iter([Document(text="t", id="y")]), rank=0, world_size=1))
 
 
-STAGES = [MinhashDedup(num_buckets=8), ExactDedup(), RepeatedParagraphs()]
+STAGES = [DedupSpec(kind="minhash", num_buckets=8), DedupSpec(kind="exact"), DedupSpec(kind="repeated_paragraphs")]
 
 
 @pytest.mark.parametrize("spec", STAGES, ids=lambda s: s.kind)

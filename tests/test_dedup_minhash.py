@@ -12,7 +12,7 @@ import pytest
 from dedup_util import read, write_input
 
 from pipelines.config import ExecutorConfig
-from pipelines.dedup.config import MinhashDedup
+from pipelines.dedup.config import DedupSpec
 from pipelines.dedup.stage import run_dedup_stage
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,7 +43,9 @@ def corpus(tmp_path: Path, shared_data: Path) -> Path:
 
 @pytest.mark.slow
 def test_ocr_and_gold_copies_cluster_and_the_best_quality_copy_is_kept(tmp_path, corpus):
-    res = run_dedup_stage(MinhashDedup(**SMALL), corpus, ExecutorConfig(tasks=2, workers=1), tmp_path / "stages")
+    res = run_dedup_stage(
+        DedupSpec(kind="minhash", **SMALL), corpus, ExecutorConfig(tasks=2, workers=1), tmp_path / "stages"
+    )
     s = res.summary
     assert s["in"]["documents"] == 18 and s["dropped"] == {"near_duplicate": 8}
     assert s["kept"]["documents"] == 10 and s["unaccounted"] == 0
@@ -69,7 +71,7 @@ def test_ocr_and_gold_copies_cluster_and_the_best_quality_copy_is_kept(tmp_path,
 
 @pytest.mark.slow
 def test_keep_first_lower_is_better_and_containment_drop(tmp_path, corpus):
-    spec = MinhashDedup(**SMALL, containment="drop", quality_higher_is_better=False)
+    spec = DedupSpec(kind="minhash", **SMALL, containment="drop", quality_higher_is_better=False)
     res = run_dedup_stage(spec, corpus, ExecutorConfig(tasks=2, workers=1), tmp_path / "stages")
     assert res.summary["dropped"] == {"near_duplicate": 8, "contained": 1}
     kept, excluded = read(res.folder / "output"), read(res.folder / "excluded")
@@ -78,7 +80,10 @@ def test_keep_first_lower_is_better_and_containment_drop(tmp_path, corpus):
     assert usher["filter_reason"] == "contained" and usher["minhash_containment"] > 0.9
     assert usher["minhash_contained_in"] == "poe/The Works of Edgar Allan Poe — Volume 2"
     first = run_dedup_stage(
-        MinhashDedup(**SMALL, keep="first"), corpus, ExecutorConfig(tasks=2, workers=1), tmp_path / "stages"
+        DedupSpec(kind="minhash", **SMALL, keep="first"),
+        corpus,
+        ExecutorConfig(tasks=2, workers=1),
+        tmp_path / "stages",
     )
     kept = read(first.folder / "output")
     assert {k for k in kept if k.startswith("icdar/")} == {f"icdar/{n}/ocr" for n in ICDAR_DOCS}  # input order
@@ -86,7 +91,7 @@ def test_keep_first_lower_is_better_and_containment_drop(tmp_path, corpus):
 
 @pytest.mark.slow
 def test_finished_stage_is_reused_and_an_interrupted_one_resumes_task_by_task(tmp_path, corpus):
-    spec, executor = MinhashDedup(**SMALL), ExecutorConfig(tasks=2, workers=1)
+    spec, executor = DedupSpec(kind="minhash", **SMALL), ExecutorConfig(tasks=2, workers=1)
     first = run_dedup_stage(spec, corpus, executor, tmp_path / "stages")
     expected = read(first.folder / "output")
     assert run_dedup_stage(spec, corpus, executor, tmp_path / "stages").reused

@@ -9,7 +9,7 @@ from test_dedup_minhash import SMALL
 
 from pipelines.chain import run_processing
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, RayConfig
-from pipelines.dedup.config import MinhashDedup
+from pipelines.dedup.config import DedupSpec
 
 
 def test_process_and_dedup_on_ray_equal_the_local_executor(tmp_path: Path, shared_data: Path):
@@ -31,7 +31,7 @@ def test_process_and_dedup_on_ray_equal_the_local_executor(tmp_path: Path, share
         ]
     )
     blocks = [BlockSpec(block="book_length", params={"min_words": 2000, "min_pages": 1})]
-    dedup = [MinhashDedup(id="minhash", **SMALL)]
+    dedup = [DedupSpec(kind="minhash", id="minhash", **SMALL)]
     local = ExecutorConfig(tasks=3, workers=1)
     ray = ExecutorConfig(kind="ray", tasks=3, ray=RayConfig(num_cpus=2))
 

@@ -110,8 +110,8 @@ def test_unreachable_hub_dataset_says_so(monkeypatch):
 def test_hub_source_preflight_fails_fast_without_network(monkeypatch):
     import huggingface_hub.constants
 
-    from pipelines.config import HubSource
+    from pipelines.config import SourceSpec
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
-    why = HubSource(name="loc", repo="storytracer/LoC-PD-Books").check_available()
+    why = SourceSpec(name="loc", format="hub", repo="storytracer/LoC-PD-Books").check_available()
     assert "storytracer/LoC-PD-Books" in why and "HF_HUB_OFFLINE" in why

@@ -11,8 +11,8 @@ import yaml
 from pydantic import ValidationError
 
 from ablations.recipe.schema import RecipeConfig
-from pipelines.config import SOURCE_FORMATS
-from pipelines.dedup.config import DEDUP_KINDS
+from filters.plugins import PluginError
+from pipelines.config import ItemKeyError
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -100,19 +100,12 @@ def _apply_override(data: dict, assignment: str) -> tuple:
 
 def _error_lines(e: ValidationError, source: str, lines: dict[tuple, int], overridden: dict[tuple, str]) -> list[str]:
     out = []
-    from filters.registry import BlockError
-
     for err in e.errors():
-        # a discriminated union adds the tag to the path; a block error names its own parameter
-        raw = err["loc"]
-        loc = tuple(
-            p
-            for i, p in enumerate(raw)
-            if not (i and isinstance(raw[i - 1], int) and p in SOURCE_FORMATS + DEDUP_KINDS)
-        )
+        # a plug-in error names its parameter: a key of the item itself (a source, a dedup stage) or of its params
+        loc = tuple(err["loc"])
         cause = (err.get("ctx") or {}).get("error")
-        if isinstance(cause, BlockError) and cause.key:
-            loc = loc + ("params", cause.key)
+        if isinstance(cause, PluginError) and cause.key:
+            loc = loc + ((cause.key,) if isinstance(cause, ItemKeyError) else ("params", cause.key))
         msg = str(cause) if isinstance(cause, Exception) else err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check its spelling, or see the schema in ablations/recipe/schema.py)"

@@ -13,7 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ablations.eval.tasks import TASKS, check_task, resolve_task
 from ablations.train.backends import BACKENDS, trainer_backend
-from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, Source, Strict
+from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, SourceSpec, Strict
 from pipelines.dedup.config import DedupSpec
 
 
@@ -108,7 +108,7 @@ class EvalTaskConfig(Strict):
 
 class HoldoutConfig(Strict):
     source: str = Field(description="data source whose documents are held out")
-    text_source: Source | None = Field(
+    text_source: SourceSpec | None = Field(
         None,
         description="where the held-out books' evaluation text comes from, matched by book id (e.g. the gold side "
         "of held-out OCR documents); None = the held-out documents themselves",
@@ -151,7 +151,8 @@ class RecipeConfig(Strict):
     clean: list[BlockSpec] = Field(default_factory=list, description="text-rewriting blocks, in order")
     filter: list[BlockSpec] = Field(default_factory=list, description="blocks that drop books or pages")
     dedup: list[DedupSpec] = Field(
-        default_factory=list, description="dedup stages (minhash, exact, repeated_paragraphs), run in order"
+        default_factory=list,
+        description="dedup stages (minhash, exact, repeated_paragraphs or mypkg.module:MyDedup), run in order",
     )
     tokenizer: TokenizerConfig = TokenizerConfig()
     model: ModelConfig = ModelConfig()

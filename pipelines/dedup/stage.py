@@ -23,7 +23,7 @@ from typing import Any
 
 from pipelines.config import ExecutorConfig
 from pipelines.dedup.config import DedupSpec
-from pipelines.dedup.steps import INPUT_COUNTER, OUTPUT_COUNTER, STEP_BUILDERS
+from pipelines.dedup.steps import INPUT_COUNTER, OUTPUT_COUNTER
 from pipelines.stages import finish, finished, stage_folder
 from pipelines.stages import start as start_stage
 from pipelines.stats import account, counter_step, counter_total, counts, merged_stats
@@ -101,7 +101,7 @@ def run_dedup_stage(spec: DedupSpec, input_folder: Path, executor: ExecutorConfi
         zero = {"documents": 0, "pages": 0, "bytes": 0}
         summary = {"in": zero, "kept": zero, "dropped": {}, "details": {}, "unaccounted": 0}
         return _finish(folder, key, spec, summary, start, timings)
-    for step in STEP_BUILDERS[spec.kind](spec, input_folder, folder, executor):
+    for step in spec.steps(input_folder, folder, executor):
         t0 = time.time()
         logs = folder / "logs" / step.name
         run_pipeline(step.pipeline, step.tasks, step.workers, logs, executor)  # SLURM: inside the prepare job

@@ -1,4 +1,5 @@
-"""The datatrove steps of each dedup kind: what runs, in which order, with how many tasks and workers."""
+"""The datatrove steps of each built-in dedup kind (``pipelines/dedup/kinds.py``): what runs, in which order, with
+how many tasks and workers. ``spec`` is the kind, with its parameters, ``id`` and ``keep_dropped``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.config import ExecutorConfig
-from pipelines.dedup.config import DedupSpec, ExactDedup, MinhashDedup, RepeatedParagraphs
+from pipelines.dedup.config import DedupKind
 
 INPUT_COUNTER = "dedup input"
 OUTPUT_COUNTER = "dedup kept"
@@ -28,7 +29,7 @@ def _workers(executor: ExecutorConfig, tasks: int, many: bool = False) -> int:
     return min(tasks, os.cpu_count() or 1) if many else tasks
 
 
-def _apply_steps(input_folder: Path, folder: Path, spec: DedupSpec, middle: list, executor: ExecutorConfig) -> Step:
+def _apply_steps(input_folder: Path, folder: Path, spec: DedupKind, middle: list, executor: ExecutorConfig) -> Step:
     """The last step: read the input again, count, apply, count, write kept books."""
     from datatrove.pipeline.readers import JsonlReader
     from datatrove.pipeline.writers import JsonlWriter
@@ -41,13 +42,13 @@ def _apply_steps(input_folder: Path, folder: Path, spec: DedupSpec, middle: list
     return Step("apply", pipeline, executor.tasks, _workers(executor, executor.tasks))
 
 
-def _exclusion(spec: DedupSpec, folder: Path):
+def _exclusion(spec: DedupKind, folder: Path):
     from datatrove.pipeline.writers import JsonlWriter
 
     return JsonlWriter(str(folder / "excluded"), output_filename="${rank}.jsonl") if spec.keep_dropped else None
 
 
-def minhash_config(spec: MinhashDedup):
+def minhash_config(spec: DedupKind):
     from datatrove.pipeline.dedup.minhash import MinhashConfig
 
     return MinhashConfig(
@@ -55,7 +56,7 @@ def minhash_config(spec: MinhashDedup):
     )
 
 
-def minhash_steps(spec: MinhashDedup, input_folder: Path, folder: Path, executor: ExecutorConfig) -> list[Step]:
+def minhash_steps(spec: DedupKind, input_folder: Path, folder: Path, executor: ExecutorConfig) -> list[Step]:
     from datatrove.pipeline.dedup.minhash import MinhashDedupBuckets
     from datatrove.pipeline.readers import JsonlReader
 
@@ -139,7 +140,7 @@ def minhash_steps(spec: MinhashDedup, input_folder: Path, folder: Path, executor
     return steps
 
 
-def exact_steps(spec: ExactDedup, input_folder: Path, folder: Path, executor: ExecutorConfig) -> list[Step]:
+def exact_steps(spec: DedupKind, input_folder: Path, folder: Path, executor: ExecutorConfig) -> list[Step]:
     from datatrove.pipeline.readers import JsonlReader
 
     from pipelines.dedup.apply import ApplyDedupDecisions
@@ -169,7 +170,7 @@ def exact_steps(spec: ExactDedup, input_folder: Path, folder: Path, executor: Ex
     ]
 
 
-def paragraph_steps(spec: RepeatedParagraphs, input_folder: Path, folder: Path, executor: ExecutorConfig) -> list:
+def paragraph_steps(spec: DedupKind, input_folder: Path, folder: Path, executor: ExecutorConfig) -> list:
     from datatrove.pipeline.readers import JsonlReader
 
     from pipelines.dedup.paragraphs import ParagraphCount, ParagraphSignature, RemoveRepeatedParagraphs
@@ -191,6 +192,3 @@ def paragraph_steps(spec: RepeatedParagraphs, input_folder: Path, folder: Path, 
         Step("counts", [count], spec.shards, _workers(executor, spec.shards, many=True)),
         _apply_steps(input_folder, folder, spec, [remove], executor),
     ]
-
-
-STEP_BUILDERS = {"minhash": minhash_steps, "exact": exact_steps, "repeated_paragraphs": paragraph_steps}

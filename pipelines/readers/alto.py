@@ -86,52 +86,68 @@ def alto_page(root: etree._Element, join_printed_hyphens: bool = True) -> PageTe
     for block in _text_blocks(root):
         lines: list[list[str]] = []
         for line in block.iter("{*}TextLine"):
-            words, strings, hyp_mark = [], [], None
-            for el in line:
-                name = local_name(el.tag)
-                if name == "String":
-                    strings.append(el)
-                    words.append(el.get("CONTENT") or "")
-                    hyp_mark = None
-                    if (wc := _float(el.get("WC"))) is not None:
-                        confidences.append(wc)
-                elif name == "HYP":
-                    hyp_mark = el.get("CONTENT") or "-"
+            words, strings, hyp_mark = _line_words(line, confidences)
             if pending is not None and strings:
-                first = strings[0]
-                if pending.printed:
-                    if words[0][:1].islower():  # a String may hold a whole line: move only its first word up
-                        head, _, rest = words[0].partition(" ")
-                        pending.line[-1] = pending.part + head
-                        words[0] = rest
-                elif first.get("SUBS_TYPE") == "HypPart2":
-                    pending.line[-1] = pending.full or pending.part + words[0]
-                    del words[0]
-                elif pending.full:
-                    pending.line[-1] = pending.full
-                else:
-                    pending.line[-1] = pending.part + words[0]
-                    del words[0]
+                _join_hyphen(pending, words, strings[0])
                 pending = None
             words = [w for w in words if w]
             if words:
                 lines.append(words)
             if words and strings[-1].get("CONTENT"):
-                last = strings[-1]
-                part1 = last.get("SUBS_TYPE") == "HypPart1"
-                if hyp_mark is not None or part1:
-                    part = words[-1].rstrip(HYPHENS) or words[-1]
-                    mark = (hyp_mark if hyp_mark is not None else words[-1][len(part) :]).replace("\u00ad", "") or "-"
-                    full = (last.get("SUBS_CONTENT") or None) if part1 else None
-                    pending = _Hyphen(words, part, mark, full)
-                elif join_printed_hyphens and len(words[-1]) > 1 and words[-1][-1] in PRINTED_HYPHENS:
-                    pending = _Hyphen(words, words[-1][:-1], words[-1][-1], None, printed=True)
+                pending = _line_end_hyphen(words, strings[-1], hyp_mark, join_printed_hyphens)
         if lines:
             blocks.append(lines)
     if pending is not None and not pending.printed:
         pending.line[-1] = pending.part + pending.mark
     text = "\n\n".join("\n".join(" ".join(words) for words in lines) for lines in blocks)
     return PageText(text, confidences, alto_version(root))
+
+
+def _line_words(line: etree._Element, confidences: list[float]) -> tuple[list[str], list, str | None]:
+    """Words and String elements of a TextLine and the HYP mark after its last String; WC values go to
+    ``confidences``."""
+    words, strings, hyp_mark = [], [], None
+    for el in line:
+        name = local_name(el.tag)
+        if name == "String":
+            strings.append(el)
+            words.append(el.get("CONTENT") or "")
+            hyp_mark = None
+            if (wc := _float(el.get("WC"))) is not None:
+                confidences.append(wc)
+        elif name == "HYP":
+            hyp_mark = el.get("CONTENT") or "-"
+    return words, strings, hyp_mark
+
+
+def _join_hyphen(pending: _Hyphen, words: list[str], first: etree._Element) -> None:
+    """Complete the word broken at the end of the line before with this line's first word (``words`` changes)."""
+    if pending.printed:
+        if words[0][:1].islower():  # a String may hold a whole line: move only its first word up
+            head, _, rest = words[0].partition(" ")
+            pending.line[-1] = pending.part + head
+            words[0] = rest
+    elif first.get("SUBS_TYPE") == "HypPart2":
+        pending.line[-1] = pending.full or pending.part + words[0]
+        del words[0]
+    elif pending.full:
+        pending.line[-1] = pending.full
+    else:
+        pending.line[-1] = pending.part + words[0]
+        del words[0]
+
+
+def _line_end_hyphen(words: list[str], last: etree._Element, hyp_mark: str | None, printed: bool) -> _Hyphen | None:
+    """The word broken at the end of this line (markup, or with ``printed`` a printed hyphen), or None."""
+    part1 = last.get("SUBS_TYPE") == "HypPart1"
+    if hyp_mark is not None or part1:
+        part = words[-1].rstrip(HYPHENS) or words[-1]
+        mark = (hyp_mark if hyp_mark is not None else words[-1][len(part) :]).replace("\u00ad", "") or "-"
+        full = (last.get("SUBS_CONTENT") or None) if part1 else None
+        return _Hyphen(words, part, mark, full)
+    if printed and len(words[-1]) > 1 and words[-1][-1] in PRINTED_HYPHENS:
+        return _Hyphen(words, words[-1][:-1], words[-1][-1], None, printed=True)
+    return None
 
 
 def _float(value: str | None) -> float | None:
@@ -160,14 +176,14 @@ class AltoBookReader(BookReader):
 
     def __init__(
         self,
-        data_folder: DataFolderLike,
+        path: DataFolderLike,
         glob_pattern: str = "*.xml",
         use_mets: bool = True,
         sniff_roots: bool = True,
         join_printed_hyphens: bool = True,
         **kwargs,
     ):
-        super().__init__(data_folder, **kwargs)
+        super().__init__(path, **kwargs)
         self.glob_pattern = glob_pattern
         self.use_mets = use_mets
         self.sniff_roots = sniff_roots

@@ -6,6 +6,8 @@ import json
 from abc import abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.io import DataFolderLike, get_datafolder
@@ -14,6 +16,7 @@ from datatrove.utils.logging import logger
 from tqdm import tqdm
 
 from filters.pages import PAGE_SEPARATOR, join_pages
+from pipelines.fingerprint import listing_fingerprint
 
 
 class BadInput(Exception):
@@ -60,6 +63,9 @@ class BookReader(PipelineStep):
     config gives the same shards. ``limit`` caps the number of documents over the whole run (all tasks together).
     A unit or record that cannot be read is skipped, counted as ``skipped_<reason>`` in the stats and, when
     ``skip_log`` is set, written with its path and reason to ``skip_log/<rank>.jsonl``.
+
+    A recipe's data source names a reader (``format``, ``pipelines/readers/registry.py``) and sets the parameters of
+    its ``__init__`` as keys beside ``name`` and ``limit``; the arguments of this base class are set by the framework.
     """
 
     type = "📖 - READER"
@@ -76,6 +82,7 @@ class BookReader(PipelineStep):
         progress: bool = False,
     ):
         super().__init__()
+        self.location = data_folder if isinstance(data_folder, str) else None  # as configured, for messages
         self.data_folder = get_datafolder(data_folder)
         self.source = source
         self.limit = limit
@@ -85,6 +92,24 @@ class BookReader(PipelineStep):
         self.progress = progress
         self._skip_file = None
         self._rank = 0
+
+    def check_available(self) -> str | None:
+        """Why this source cannot be read, or None; asked before a run. Only a local folder is checked here."""
+        from fsspec.implementations.local import LocalFileSystem
+
+        if not isinstance(self.data_folder.fs, LocalFileSystem) or Path(self.data_folder.path).is_dir():
+            return None
+        return f"folder {self.location or self.data_folder.path!r} does not exist"
+
+    def input_fingerprint(self) -> dict[str, Any]:
+        """What this source will read (names the process stage folder); a source with nothing to read is an error."""
+        files = sorted({p for unit in self.list_units() for p in unit.paths})
+        if not files:
+            raise SourceUnavailable(
+                f"data source {self.source!r}: no input files in {self.location or self.data_folder.path!r} "
+                "match its glob_pattern / book_pattern"
+            )
+        return listing_fingerprint(self.data_folder, files)
 
     @abstractmethod
     def list_units(self) -> list[BookRef]:

@@ -130,10 +130,8 @@ class HocrBookReader(BookReader):
 
     name = "📜 hOCR books"
 
-    def __init__(
-        self, data_folder: DataFolderLike, glob_pattern: str = "*.html", book_pattern: str | None = None, **kwargs
-    ):
-        super().__init__(data_folder, **kwargs)
+    def __init__(self, path: DataFolderLike, glob_pattern: str = "*.html", book_pattern: str | None = None, **kwargs):
+        super().__init__(path, **kwargs)
         self.glob_pattern = glob_pattern
         self.book_pattern = book_pattern
         self._book_re = re.compile(book_pattern) if book_pattern else None

@@ -7,8 +7,10 @@ removed. Both carry the document's true character error rate in ``metadata["cer"
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Literal
 
 from datatrove.data import Document
+from datatrove.io import DataFolderLike
 
 from filters.pages import natural_key
 from filters.signals.goldtext import read_icdar
@@ -16,10 +18,14 @@ from pipelines.readers.base import BadInput, BookReader, BookRef, PageText
 
 
 class IcdarBookReader(BookReader):
+    """One document per ICDAR2017 file: the raw OCR (``side: ocr``) or its gold transcription (``side: gold``)."""
+
     name = "🎯 ICDAR2017 OCR/gold"
 
-    def __init__(self, data_folder, side: str = "ocr", glob_pattern: str = "**/*.txt", **kwargs):
-        super().__init__(data_folder, **kwargs)
+    def __init__(
+        self, path: DataFolderLike, side: Literal["ocr", "gold"] = "ocr", glob_pattern: str = "**/*.txt", **kwargs
+    ):
+        super().__init__(path, **kwargs)
         if side not in ("ocr", "gold"):
             raise ValueError(f"side must be 'ocr' or 'gold', not {side!r}")
         self.side = side

@@ -9,38 +9,42 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 from datatrove.data import Document
+from datatrove.io import DataFolderLike
 
 from filters.pages import natural_key
 from pipelines.readers.base import BadInput, BookReader, BookRef, SourceUnavailable
 
+MetadataFields = list[str] | dict[str, str] | None
+
 
 class RecordBookReader(BookReader):
-    """Shared field mapping of the record readers."""
+    """Shared field mapping of the record readers. Subclasses list the mapping in their own signature (a recipe
+    sets exactly the parameters of the reader's ``__init__``)."""
 
     records_per_unit = True
 
     def __init__(
         self,
-        data_folder,
-        glob_pattern: str | None = None,
+        path: DataFolderLike,
+        glob_pattern: str = "**/*",
         text_field: str = "text",
         pages_field: str | None = None,
         id_field: str | None = "id",
-        metadata_fields: list[str] | dict[str, str] | None = None,
+        metadata_fields: MetadataFields = None,
         **kwargs,
     ):
-        super().__init__(data_folder, **kwargs)
-        self.glob_pattern = glob_pattern or self.default_glob
+        super().__init__(path, **kwargs)
+        self.glob_pattern = glob_pattern
         self.text_field = text_field
         self.pages_field = pages_field
         self.id_field = id_field
         if isinstance(metadata_fields, list):
             metadata_fields = {f: f for f in metadata_fields}
         self.metadata_fields = metadata_fields
-
-    default_glob = "**/*"
 
     def list_units(self) -> list[BookRef]:
         files = sorted(self.data_folder.list_files(glob_pattern=self.glob_pattern), key=natural_key)
@@ -74,7 +78,18 @@ class JsonlBookReader(RecordBookReader):
     """JSON Lines (optionally compressed: .gz, .zst, ... by extension). A bad line is skipped, not the file."""
 
     name = "📄 jsonl books"
-    default_glob = "**/*.jsonl*"
+
+    def __init__(
+        self,
+        path: DataFolderLike,
+        glob_pattern: str = "**/*.jsonl*",
+        text_field: str = "text",
+        pages_field: str | None = None,
+        id_field: str | None = "id",
+        metadata_fields: MetadataFields = None,
+        **kwargs,
+    ):
+        super().__init__(path, glob_pattern, text_field, pages_field, id_field, metadata_fields, **kwargs)
 
     def read_unit(self, unit: BookRef) -> Iterator[Document | BadInput]:
         path = unit.paths[0]
@@ -101,10 +116,19 @@ class ParquetBookReader(RecordBookReader):
     """Parquet files, read in record batches. A file without the text (or pages) column is skipped whole."""
 
     name = "📄 parquet books"
-    default_glob = "**/*.parquet"
 
-    def __init__(self, data_folder, batch_size: int = 64, **kwargs):
-        super().__init__(data_folder, **kwargs)
+    def __init__(
+        self,
+        path: DataFolderLike,
+        glob_pattern: str = "**/*.parquet",
+        text_field: str = "text",
+        pages_field: str | None = None,
+        id_field: str | None = "id",
+        metadata_fields: MetadataFields = None,
+        batch_size: int = 64,
+        **kwargs,
+    ):
+        super().__init__(path, glob_pattern, text_field, pages_field, id_field, metadata_fields, **kwargs)
         self.batch_size = batch_size
 
     def read_unit(self, unit: BookRef) -> Iterator[Document | BadInput]:
@@ -137,9 +161,18 @@ class HubBookReader(RecordBookReader):
     name = "🤗 hub books"
 
     def __init__(
-        self, repo: str, subset: str | None = None, split: str = "train", revision: str | None = None, **kwargs
+        self,
+        repo: str,
+        subset: str | None = None,
+        split: str = "train",
+        revision: str | None = None,
+        text_field: str = "text",
+        pages_field: str | None = None,
+        id_field: str | None = "id",
+        metadata_fields: MetadataFields = None,
+        **kwargs,
     ):
-        super().__init__(data_folder=".", **kwargs)
+        super().__init__(".", "**/*", text_field, pages_field, id_field, metadata_fields, **kwargs)
         self.repo = repo
         self.subset = subset
         self.split = split
@@ -147,6 +180,24 @@ class HubBookReader(RecordBookReader):
 
     def list_units(self) -> list[BookRef]:
         return [BookRef(id=self.repo, paths=(self.repo,))]
+
+    def check_available(self) -> str | None:
+        """Ask the Hub for the dataset (one quick request) so that an offline run fails at once, not after retries."""
+        if Path(self.repo).is_dir():
+            return None  # a local dataset folder, loaded by the same datasets code
+        from huggingface_hub import HfApi, constants
+
+        if constants.HF_HUB_OFFLINE:
+            return f"Hub dataset {self.repo!r} cannot be read: HF_HUB_OFFLINE is set"
+        try:
+            HfApi().dataset_info(self.repo, revision=self.revision, timeout=10)
+        except Exception as e:  # network errors, missing or gated repos: all mean "cannot read it from here"
+            return f"cannot reach Hub dataset {self.repo!r}: {type(e).__name__}: {str(e)[:200]}"
+        return None
+
+    def input_fingerprint(self) -> dict[str, Any]:
+        """The dataset's coordinates (a stream has no file listing to fingerprint)."""
+        return {"repo": self.repo, "revision": self.revision, "subset": self.subset, "split": self.split}
 
     def open_stream(self):
         """The dataset as a streaming IterableDataset; raises SourceUnavailable when the Hub cannot be reached."""

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from datatrove.data import Document
+from datatrove.io import DataFolderLike
 
 from filters.pages import natural_key
 from pipelines.readers.base import BadInput, BookReader, BookRef, PageText
@@ -26,14 +27,14 @@ class TextBookReader(BookReader):
 
     def __init__(
         self,
-        data_folder,
+        path: DataFolderLike,
         glob_pattern: str = "**/*.txt",
         book_pattern: str | None = None,
         encoding: str = "utf-8",
         form_feed_pages: bool = True,
         **kwargs,
     ):
-        super().__init__(data_folder, **kwargs)
+        super().__init__(path, **kwargs)
         self.glob_pattern = glob_pattern
         self.book_pattern = re.compile(book_pattern) if book_pattern else None
         self.encoding = encoding
