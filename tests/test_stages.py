@@ -46,14 +46,20 @@ tracking: {{wandb: disabled}}
 
 
 @pytest.fixture(scope="module")
-def stages(tmp_path_factory, shared_data: Path) -> dict[str, Stage]:
-    """Every stage of the baseline, each run once in order (the later ones read the earlier ones' output)."""
-    from ablations.decide.loop import Variant
-    from ablations.experiment import make_ablation, setup_run
+def run_ctx(tmp_path_factory, shared_data: Path) -> RunContext:
+    from ablations.experiment import setup_run
 
     tmp = tmp_path_factory.mktemp("stages")
-    cfg = load_recipe(recipe(tmp, shared_data))
-    run = setup_run(cfg, REPO)
+    return setup_run(load_recipe(recipe(tmp, shared_data)), REPO)
+
+
+@pytest.fixture(scope="module")
+def stages(run_ctx: RunContext) -> dict[str, Stage]:
+    """Every stage of the baseline, each run once in order (the later ones read the earlier ones' output)."""
+    from ablations.decide.loop import Variant
+    from ablations.experiment import make_ablation
+
+    run, cfg = run_ctx, run_ctx.cfg
     process, dedup = run.processing(cfg.blocks(), progress=False)
     out: dict[str, Stage] = {"process": process, "dedup": dedup}
     for stage in (process, dedup):
@@ -176,3 +182,27 @@ def test_the_held_out_documents_are_written_once_and_read_by_later_rounds(stages
     fresh = RunContext.open(cfg, fresh=True).holdout
     assert set(fresh.values()) != {"text from the file"}
     assert json.loads((run_dir / "holdout_ids.json").read_text()) == sorted(fresh)
+
+
+def test_plan_mode_runs_nothing_and_names_the_unfinished_stages(run_ctx, stages):
+    """What the SLURM driver does each round: the loop over the same stage objects, asking ``finished()``."""
+    from ablations.decide.loop import Ablation, Plan, Variant, with_candidate
+    from ablations.recipe.schema import CandidateSpec
+
+    cfg = run_ctx.cfg
+    plan = Ablation(run_ctx, None, run_ctx.tokenizer().folder, progress=False, plan=Plan())
+    base = plan.prepare(Variant("baseline", list(cfg.clean), list(cfg.filter)))
+    assert base.tokens == stages["tokens"].folder
+    assert base.summary["in"] == stages["process"].result().summary["in"]
+    assert base.summary["kept"] == stages["dedup"].result().summary["kept"]
+    assert plan.final_results(base, [0]) == [stages["train"].finished()["evals"][-1]["tasks"]]
+    assert plan.plan.needs == []  # everything seed 0 needs is finished
+    plan.final_results(base, [0, 1])
+    (train,) = plan.plan.needs
+    assert (train.kind, train.seed, train.variant.name) == ("train", 1, "baseline")
+    assert train.stage.finished() is None and not train.stage.folder.exists()  # named, not run
+    half = CandidateSpec(block="sampler", id="half", params={"rate": 0.5, "seed": 1})
+    variant = plan.prepare(with_candidate(base, half))
+    prepare = plan.plan.needs[-1]
+    assert (prepare.kind, prepare.variant.name) == ("prepare", "baseline+half")
+    assert prepare.stage.folder == variant.tokens and not variant.process.exists()

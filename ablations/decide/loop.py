@@ -24,7 +24,7 @@ from pipelines.config import BlockSpec, DataConfig
 from pipelines.stages import Stage
 
 if TYPE_CHECKING:
-    from ablations.experiment import RunContext
+    from ablations.run_context import RunContext
 
 
 def first_seeds(cfg: RecipeConfig) -> list[int]:
