@@ -10,11 +10,7 @@ from typing import Any
 from ablations.recipe.loader import dump_recipe
 from ablations.recipe.schema import RecipeConfig
 from ablations.record.environment import environment
-from pipelines.config import BlockSpec, DataConfig
-
-
-def run_dir_of(cfg: RecipeConfig) -> Path:
-    return (Path(cfg.experiment.output_dir) / cfg.experiment.name).resolve()
+from ablations.run_context import RunContext, run_dir_of
 
 
 def write_run_record(cfg: RecipeConfig, run_dir: Path, repo: Path) -> None:
@@ -29,48 +25,23 @@ def _shared_data(repo: Path) -> Path | None:
     return path if path.is_dir() else None
 
 
-def setup_run(cfg: RecipeConfig, repo: Path, record: bool = True):
-    """Run folder with its record, the held-out evaluation documents, and the process function of this run.
-
-    ``process(blocks, data=None, plan=False)`` runs (or reuses) the processing stages of ``blocks`` and returns the
-    StageResult; with ``plan=True`` it runs nothing and returns the folder of the last stage."""
-    from pipelines.chain import processing_folders, run_processing
-
-    run_dir = run_dir_of(cfg)
+def setup_run(cfg: RecipeConfig, repo: Path, record: bool = True) -> RunContext:
+    """The run of ``cfg``. With ``record`` (a new run) its record is written first and the held-out documents are
+    chosen afresh; without (a SLURM round or job) they are read from the run folder."""
     if record:
-        write_run_record(cfg, run_dir, repo)
-    holdout: dict[str, str] = {}
-    if cfg.evaluation.holdout:
-        from ablations.eval.holdout import holdout_documents
-
-        holdout = holdout_documents(cfg.data, cfg.evaluation.holdout, cfg.experiment.seed)
-        if record or not (run_dir / "holdout_ids.json").exists():  # jobs (record=False) leave it as written
-            run_dir.mkdir(parents=True, exist_ok=True)
-            (run_dir / "holdout_ids.json").write_text(json.dumps(sorted(holdout), indent=1))
-
-    def with_holdout(blocks: list[BlockSpec]) -> list[BlockSpec]:
-        """The process stage's blocks: evaluation documents leave the training pool before any block sees them."""
-        if not holdout:
-            return list(blocks)
-        return [BlockSpec(block="exclude_ids", id="eval_holdout", params={"ids": sorted(holdout)}), *blocks]
-
-    def process(blocks: list[BlockSpec], data: DataConfig | None = None, plan: bool = False):
-        blocks = with_holdout(blocks)
-        if plan:
-            return processing_folders(data or cfg.data, blocks, cfg.dedup, cfg.executor, run_dir / "stages")[-1]
-        return run_processing(data or cfg.data, blocks, cfg.dedup, cfg.executor, run_dir / "stages")
-
-    process.blocks_of = with_holdout  # the process stage's own blocks (the SLURM driver submits its array)
-    return run_dir, holdout, process
+        write_run_record(cfg, run_dir_of(cfg), repo)
+    return RunContext.open(cfg, fresh=record)
 
 
 def run_experiment(cfg: RecipeConfig, stop_after: str, repo: Path) -> tuple[Path, dict[str, Any]]:
     """Run the stages up to ``stop_after``; return the run folder and the summary (also in summary.json)."""
-    run_dir, holdout, process = setup_run(cfg, repo)
-    result = process(cfg.blocks())
+    from pipelines.chain import run_chain
+
+    run = setup_run(cfg, repo)
+    result = run_chain(run.processing(cfg.blocks()))
     summary: dict[str, Any] = {
         "experiment": cfg.experiment.name,
-        "run_dir": str(run_dir),
+        "run_dir": str(run.folder),
         "stages": {
             "process": {"folder": str(result.folder), "reused": result.reused, "output": str(result.folder / "output")}
         },
@@ -80,69 +51,51 @@ def run_experiment(cfg: RecipeConfig, stop_after: str, repo: Path) -> tuple[Path
     if stop_after == "ablate" and not cfg.evaluation.tasks and not cfg.ablation.candidates:
         summary["note"] = "no evaluation tasks and no candidates: a processing-only recipe, stopped after processing"
         summary["last_stage"] = "process"
+    elif stop_after == "tokenize":
+        tokenizer = run.tokenizer().run().folder
+        tokens = run.tokens(result.folder, tokenizer).run().folder
+        summary.update(tokenizer=str(tokenizer), tokens=str(tokens))
     elif stop_after != "process":
-        summary.update(_ablate(cfg, run_dir, repo, result, process, holdout, stop_after))
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    return run_dir, summary
+        ablation = make_ablation(run, repo)
+        final = ablation.run()
+        summary.update(finish_ablation(cfg, run.folder, ablation, final))
+    (run.folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return run.folder, summary
 
 
-def make_ablation(
-    cfg: RecipeConfig,
-    run_dir: Path,
-    repo: Path,
-    baseline,
-    process,
-    holdout: dict[str, str],
-    evaluator: bool = True,
-    eval_data: Path | None = None,
-):
-    """The tokenizer (trained on the baseline data), the evaluator and the loop object of an experiment.
-    ``baseline`` is the baseline's processing StageResult (or its folder, for a loop that plans or trains only)."""
+def make_ablation(run: RunContext, repo: Path, evaluator: bool = True, eval_data: Path | None = None):
+    """The tokenizer (trained on the baseline's processed books, which must be finished), the evaluator and the loop
+    object of an experiment; without ``evaluator`` a loop that plans, prepares or trains only."""
     from transformers import PreTrainedTokenizerFast
 
     from ablations.decide.loop import Ablation
     from ablations.eval.evaluator import Evaluator
     from ablations.eval.holdout import chunks
-    from ablations.train.tokenizer import tokenizer_stage
 
+    cfg = run.cfg
     if not cfg.evaluation.tasks:
         raise ValueError("evaluation.tasks is empty: the ablation stage needs at least one task")
-    folder = getattr(baseline, "folder", baseline)
-    tok_dir = tokenizer_stage(cfg.tokenizer, folder / "output", folder.name, run_dir / "stages")
+    tok_dir = run.tokenizer().run().folder
     if not evaluator:
-        return Ablation(cfg, run_dir, process, None, tok_dir, progress=False)
+        return Ablation(run, None, tok_dir, progress=False)
     size = cfg.evaluation.holdout.chunk_chars if cfg.evaluation.holdout else 1000
     evaluator = Evaluator(
         cfg.evaluation.tasks,
-        eval_data or run_dir / "eval_data",  # concurrent SLURM jobs each write their own copy
+        eval_data or run.folder / "eval_data",  # concurrent SLURM jobs each write their own copy
         _shared_data(repo),
-        chunks(list(holdout.values()), size),
+        chunks(list(run.holdout.values()), size),
         cfg.experiment.seed,
         cfg.evaluation.batch_size,
         PreTrainedTokenizerFast.from_pretrained(str(tok_dir)),
         cfg.model.max_seq_len,
     )
-    return Ablation(cfg, run_dir, process, evaluator, tok_dir)
-
-
-def _ablate(cfg: RecipeConfig, run_dir: Path, repo: Path, baseline, process, holdout, stop_after) -> dict[str, Any]:
-    from ablations.train.tokenizer import tokenizer_stage
-    from ablations.train.tokens import tokenize_stage
-
-    if stop_after == "tokenize":
-        tok_dir = tokenizer_stage(cfg.tokenizer, baseline.folder / "output", baseline.folder.name, run_dir / "stages")
-        tokens = tokenize_stage(
-            baseline.folder, baseline.folder.name, tok_dir, cfg.experiment.seed, run_dir / "stages"
-        )
-        return {"tokenizer": str(tok_dir), "tokens": str(tokens)}
-    ablation = make_ablation(cfg, run_dir, repo, baseline, process, holdout)
-    final = ablation.run()
-    return finish_ablation(cfg, run_dir, ablation, final)
+    return Ablation(run, evaluator, tok_dir)
 
 
 def finish_ablation(cfg: RecipeConfig, run_dir: Path, ablation, final) -> dict[str, Any]:
     """After the loop: contamination check, then the run record (run.json, written last) and the files written from
     it (results.parquet, report.md, final_recipe.yaml, decisions.json); returns the summary's ablation part."""
+    from ablations.decide.loop import first_seeds
     from ablations.decide.report import summary_part, write_report
     from ablations.eval.overlap import overlap
     from ablations.record.build import train_run, variant_record
@@ -151,7 +104,7 @@ def finish_ablation(cfg: RecipeConfig, run_dir: Path, ablation, final) -> dict[s
     from ablations.train.tokens import token_count
 
     if not ablation.decisions:  # no candidates: train the baseline alone
-        ablation.final_results(final, [cfg.experiment.seed + i for i in range(cfg.ablation.seeds)])
+        ablation.final_results(final, first_seeds(cfg))
     texts = ablation.evaluator.texts()
     n = cfg.evaluation.overlap_ngram
     record = RunRecord(
@@ -160,7 +113,7 @@ def finish_ablation(cfg: RecipeConfig, run_dir: Path, ablation, final) -> dict[s
         tokenizer=ablation.tokenizer_dir.name,
         variants=[variant_record(v, token_count(v.tokens)) for v in ablation.variants],
         runs=[
-            train_run(v.name, seed, ablation.train_stage(v, seed)[1], run)
+            train_run(v.name, seed, ablation.training_run(v, seed).folder, run)
             for v in ablation.variants
             for seed, run in sorted(v.runs.items())
         ],

@@ -113,10 +113,10 @@ def run_ours(corpus: Path, work: Path, tasks: int, workers: int, **overrides) ->
     """Our minhash stage with its pinned defaults (plus ``overrides``); returns the stage folder."""
     from pipelines.config import ExecutorConfig
     from pipelines.dedup.config import DedupSpec
-    from pipelines.dedup.stage import run_dedup_stage
+    from pipelines.dedup.stage import DedupStage
 
     spec = DedupSpec(kind="minhash", **overrides)
-    res = run_dedup_stage(spec, corpus, ExecutorConfig(tasks=tasks, workers=workers), work)
+    res = DedupStage(spec, corpus, ExecutorConfig(tasks=tasks, workers=workers), work).run()
     return res.folder
 
 

@@ -33,11 +33,11 @@ def corpus_docs() -> list[dict]:
 
 def run_chain(specs: list, corpus: Path, work: Path, tasks: int) -> list[Path]:
     from pipelines.config import ExecutorConfig
-    from pipelines.dedup.stage import run_dedup_stage
+    from pipelines.dedup.stage import DedupStage
 
     folders, source = [], corpus
     for spec in specs:
-        res = run_dedup_stage(spec, source, ExecutorConfig(tasks=tasks, workers=tasks), work)
+        res = DedupStage(spec, source, ExecutorConfig(tasks=tasks, workers=tasks), work).run()
         folders.append(res.folder)
         source = res.folder
     return folders

@@ -54,7 +54,7 @@ def main() -> None:
     from ablations.recipe.schema import ModelConfig, TrainingConfig
     from ablations.train.hf import train
     from ablations.train.tokenizer import train_bpe
-    from ablations.train.tokens import tokenize_stage
+    from ablations.train.tokens import TokensStage
 
     model_cfg = ModelConfig(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=256, max_seq_len=128)
     cfg = TrainingConfig(token_budget=args.tokens, batch_size=16, checkpoints=4, threads=args.threads)
@@ -67,7 +67,7 @@ def main() -> None:
             for i, t in enumerate(texts):
                 f.write(json.dumps({"id": str(i), "text": t}) + "\n")
         tok = train_bpe(iter(texts), 2048, root / "tok")
-        tokens = tokenize_stage(root / "p", "p", tok, 0, root) / "tokens"
+        tokens = TokensStage(root / "p", tok, 0, root).run().folder / "tokens"
         ours, bare = [], []
         for r in range(args.repeats):
             bare.append(bare_loop(tokens, 2048, model_cfg, 16, steps, args.threads))

@@ -105,6 +105,7 @@ def contrast(work: Path, budgets: list[int], seeds: int) -> list[dict]:
     from ablations.decide.stats import decide
     from ablations.experiment import make_ablation, setup_run
     from ablations.recipe.schema import RecipeConfig
+    from pipelines.chain import run_chain
     from pipelines.config import DataConfig
 
     gold, ocr = ght_corpora(work)
@@ -113,8 +114,9 @@ def contrast(work: Path, budgets: list[int], seeds: int) -> list[dict]:
         t0 = time.time()
         raw = base_config(work, f"contrast_{budget}", budget, seeds, {"sources": [jsonl_source("ocr", ocr)]})
         cfg = RecipeConfig.model_validate(raw)
-        run_dir, holdout, process = setup_run(cfg, REPO)
-        ab = make_ablation(cfg, run_dir, REPO, process([]), process, holdout)
+        run = setup_run(cfg, REPO)
+        run_chain(run.processing([]))  # the baseline's data: the tokenizer is trained on it
+        ab = make_ablation(run, REPO)
         base = ab.prepare(Variant("ocr", [], []))
         gold_v = ab.prepare(Variant("gold", [], [], data=DataConfig(sources=[jsonl_source("gold", gold)])))
         s = list(range(seeds))
@@ -131,12 +133,14 @@ def candidates_test(work: Path, kind: str, repeats: int, seeds: int, budget: int
     from ablations.decide.stats import decide
     from ablations.experiment import make_ablation, setup_run
     from ablations.recipe.schema import CandidateSpec, RecipeConfig
+    from pipelines.chain import run_chain
 
     gold, _ = ght_corpora(work)
     raw = base_config(work, f"{kind}", budget, seeds, {"sources": [jsonl_source("gold", gold)]})
     cfg = RecipeConfig.model_validate(raw)
-    run_dir, holdout, process = setup_run(cfg, REPO)
-    ab = make_ablation(cfg, run_dir, REPO, process([]), process, holdout)
+    run = setup_run(cfg, REPO)
+    run_chain(run.processing([]))  # the baseline's data: the tokenizer is trained on it
+    ab = make_ablation(run, REPO)
     base = ab.prepare(Variant("baseline", [], []))
     weights = {t.name: t.weight for t in cfg.evaluation.tasks}
     s = list(range(seeds))

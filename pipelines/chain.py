@@ -1,29 +1,57 @@
 """Processing = the process stage (read, clean, filter), then each dedup stage of the recipe in order.
 
-Each stage reads the output of the one before and has its own hash-named, resumable folder. The result's folder
-is the last stage's (its ``output/`` holds the final books) and its summary counts books through all of them:
-``in`` as read, ``kept`` after the last stage, drops per block and per dedup stage and reason.
+``processing_stages`` builds the stage objects of one variant's processing (each dedup stage reads the output of
+the one before, and its key names that stage's folder); ``run_chain`` runs (or reuses, or resumes) them in order.
+The result's folder is the last stage's (its ``output/`` holds the final books) and its summary counts books
+through all of them: ``in`` as read, ``kept`` after the last stage, drops per block and per dedup stage and reason.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig
 from pipelines.dedup.config import DedupSpec
-from pipelines.dedup.stage import dedup_stage_folder, run_dedup_stage
-from pipelines.process import StageResult, process_stage_folder, run_process_stage
+from pipelines.dedup.stage import DedupStage
+from pipelines.process import ProcessStage
+from pipelines.stages import Stage
 from pipelines.stats import chain_summaries
 
 
-def processing_folders(
-    data: DataConfig, blocks: list[BlockSpec], dedup: list[DedupSpec], executor: ExecutorConfig, stages_dir: Path
-) -> list[Path]:
-    """The folders of the process stage and of each dedup stage after it, named without running anything."""
-    folders = [process_stage_folder(data, blocks, executor, stages_dir)]
+@dataclass
+class ChainResult:
+    folder: Path  # the last stage's
+    summary: dict[str, Any]
+    reused: bool  # every stage was finished before
+
+
+def processing_stages(
+    data: DataConfig,
+    blocks: list[BlockSpec],
+    dedup: list[DedupSpec],
+    executor: ExecutorConfig,
+    root: Path,
+    progress: bool = True,
+) -> list[Stage]:
+    """The process stage of ``blocks`` and each dedup stage after it; nothing runs."""
+    stages: list[Stage] = [ProcessStage(data, blocks, executor, root, progress)]
     for spec in dedup:
-        folders.append(dedup_stage_folder(spec, folders[-1], executor, stages_dir))
-    return folders
+        stages.append(DedupStage(spec, stages[-1].folder, executor, root))
+    return stages
+
+
+def run_chain(stages: list[Stage]) -> ChainResult:
+    """Run (or reuse, or resume) the process stage and then every dedup stage."""
+    first, *dedup = [s.run() for s in stages]
+    summary = chain_summaries(first.summary, [(s.spec.id, r.summary) for s, r in zip(stages[1:], dedup, strict=True)])
+    if dedup:
+        summary["stages"] = [{"stage": "process", "folder": str(first.folder), "reused": first.reused}] + [
+            {"stage": r.manifest["stage"], "folder": str(r.folder), "reused": r.reused, **r.summary} for r in dedup
+        ]
+    last = dedup[-1] if dedup else first
+    return ChainResult(last.folder, summary, all(r.reused for r in [first, *dedup]))
 
 
 def run_processing(
@@ -31,19 +59,8 @@ def run_processing(
     blocks: list[BlockSpec],
     dedup: list[DedupSpec],
     executor: ExecutorConfig,
-    stages_dir: Path,
+    root: Path,
     progress: bool = True,
-) -> StageResult:
-    """Run (or reuse, or resume) the process stage and then every dedup stage."""
-    result = run_process_stage(data, blocks, executor, stages_dir, progress=progress)
-    stages = [{"stage": "process", "folder": str(result.folder), "reused": result.reused}]
-    folder, reused, done = result.folder, result.reused, []
-    for spec in dedup:
-        d = run_dedup_stage(spec, folder, executor, stages_dir)
-        stages.append({"stage": f"dedup {spec.id}", "folder": str(d.folder), "reused": d.reused, **d.summary})
-        done.append((spec.id, d.summary))
-        folder, reused = d.folder, reused and d.reused
-    summary = chain_summaries(result.summary, done)
-    if dedup:
-        summary["stages"] = stages
-    return StageResult(folder, summary, reused)
+) -> ChainResult:
+    """``run_chain(processing_stages(...))``: the whole processing of one recipe (releases, tests)."""
+    return run_chain(processing_stages(data, blocks, dedup, executor, root, progress))

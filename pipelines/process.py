@@ -10,26 +10,19 @@ written twice or lost. ``manifest.json`` is written last and marks the stage com
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig
 from pipelines.readers.base import SourceUnavailable
-from pipelines.stages import finish, finished, stage_folder
+from pipelines.stages import Stage, StageResult
 from pipelines.stages import start as start_stage
 from pipelines.stats import BookCounter, account, counter_step, counter_total, counts, merged_stats, prefixed
 
 INPUT_COUNTER = "input"
 OUTPUT_COUNTER = "kept"
-
-
-@dataclass
-class StageResult:
-    folder: Path
-    summary: dict[str, Any]
-    reused: bool
 
 
 def source_fingerprints(data: DataConfig) -> dict[str, Any]:
@@ -52,18 +45,6 @@ def check_sources(data: DataConfig) -> None:
             "override a source with --set data.sources.N.path=/your/folder (or --set data.sources.N.repo=... "
             "for a Hub dataset)"
         )
-
-
-def stage_key(data: DataConfig, blocks: list[BlockSpec], executor: ExecutorConfig) -> dict[str, Any]:
-    import datatrove
-
-    return {
-        "data": data.model_dump(mode="json"),
-        "inputs": source_fingerprints(data),
-        "blocks": [b.model_dump(mode="json") for b in blocks],
-        "tasks": executor.tasks,
-        "datatrove": datatrove.__version__ if hasattr(datatrove, "__version__") else "unknown",
-    }
 
 
 def _labelled(step, label: str):
@@ -123,55 +104,54 @@ def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any
     return account(summary)
 
 
-def run_process_stage(
-    data: DataConfig, blocks: list[BlockSpec], executor: ExecutorConfig, stages_dir: Path, progress: bool = True
-) -> StageResult:
-    """Run (or reuse, or resume) the process stage under ``stages_dir``.
+@dataclass
+class ProcessStage(Stage):
+    """The process stage of ``blocks`` over ``data``, in ``<root>/process-<hash>``.
 
-    With ``executor.kind: slurm`` this runs inside a SLURM job (the array was submitted by ``submit_process_stage``):
-    the tasks it finished are skipped, and what is left runs on the job's CPUs."""
-    from pipelines.executors import run_pipeline
+    With ``executor.kind: slurm``, ``submit`` sends its tasks as a SLURM array, and ``run`` (in the job that reads
+    the output next) finds them complete and only merges the stats."""
 
-    check_sources(data)
-    key = stage_key(data, blocks, executor)
-    folder = stage_folder(stages_dir, "process", key)
-    if done := finished(folder):
-        return StageResult(folder, done["summary"], reused=True)
-    start_stage(folder, key)  # not fresh: datatrove's completion markers resume a killed stage task by task
-    start = time.time()
-    run_pipeline(
-        build_pipeline(data, blocks, folder, progress=progress and executor.tasks == 1),
-        executor.tasks,
-        executor.workers,
-        folder / "logs",
-        executor,
-    )
-    stats = merged_stats(folder / "logs", executor.tasks)
-    (folder / "stats.json").write_text(stats.to_json())
-    summary = summarize(stats, data, blocks)
-    finish(folder, {"stage": "process", "key": key, "summary": summary, "seconds": round(time.time() - start, 2)})
-    return StageResult(folder, summary, reused=False)
+    data: DataConfig
+    blocks: list[BlockSpec]
+    executor: ExecutorConfig
+    root: Path
+    progress: bool = True  # a progress bar (one task only); not part of the key
+    kind: ClassVar[str] = "process"
 
+    @cached_property
+    def key(self) -> dict[str, Any]:
+        import datatrove
 
-def process_stage_folder(
-    data: DataConfig, blocks: list[BlockSpec], executor: ExecutorConfig, stages_dir: Path
-) -> Path:
-    """The folder the process stage of ``blocks`` has (or will have), without running anything."""
-    return stage_folder(stages_dir, "process", stage_key(data, blocks, executor))
+        return {
+            "data": self.data.model_dump(mode="json"),
+            "inputs": source_fingerprints(self.data),
+            "blocks": [b.model_dump(mode="json") for b in self.blocks],
+            "tasks": self.executor.tasks,
+            "datatrove": datatrove.__version__ if hasattr(datatrove, "__version__") else "unknown",
+        }
 
+    def run(self) -> StageResult:
+        check_sources(self.data)
+        return super().run()  # not fresh: datatrove's completion markers resume a killed stage task by task
 
-def submit_process_stage(
-    data: DataConfig, blocks: list[BlockSpec], executor: ExecutorConfig, stages_dir: Path, job_name: str
-) -> str | None:
-    """Submit the unfinished tasks of the process stage as a SLURM array (datatrove's SlurmPipelineExecutor); the
-    job id, or None when there is nothing to run. The manifest is written by the job that reads the output next
-    (``run_process_stage`` finds every task complete and only merges the stats)."""
-    from pipelines.executors import submit_pipeline
+    def compute(self) -> dict[str, Any]:
+        from pipelines.executors import run_pipeline
 
-    check_sources(data)
-    key = stage_key(data, blocks, executor)
-    folder = stage_folder(stages_dir, "process", key)
-    if finished(folder):
-        return None
-    start_stage(folder, key)
-    return submit_pipeline(build_pipeline(data, blocks, folder), executor.tasks, folder / "logs", executor, job_name)
+        ex = self.executor
+        steps = build_pipeline(self.data, self.blocks, self.folder, progress=self.progress and ex.tasks == 1)
+        run_pipeline(steps, ex.tasks, ex.workers, self.folder / "logs", ex)
+        stats = merged_stats(self.folder / "logs", ex.tasks)
+        (self.folder / "stats.json").write_text(stats.to_json())
+        return {"summary": summarize(stats, self.data, self.blocks)}
+
+    def submit(self, job_name: str) -> str | None:
+        """Submit the unfinished tasks as a SLURM array (datatrove's SlurmPipelineExecutor); the job id, or None when
+        the stage is finished. The manifest is written by the job that reads the output next (``run``)."""
+        from pipelines.executors import submit_pipeline
+
+        check_sources(self.data)
+        if self.finished():
+            return None
+        start_stage(self.folder, self.key)
+        steps = build_pipeline(self.data, self.blocks, self.folder)
+        return submit_pipeline(steps, self.executor.tasks, self.folder / "logs", self.executor, job_name)

@@ -1,17 +1,91 @@
-"""Hashed stage folders (process, dedup, tokenizer, tokens, training runs).
+"""The stage protocol: process, dedup, tokenizer, tokens and training runs are all ``Stage`` objects.
 
-A stage is a pure function of its key: its folder is named by the key's hash, and its ``manifest.json`` (written
-last, atomically) marks it finished, so a finished stage is reused and a killed one redone or resumed.
+A stage is a pure function of its key: ``key`` holds everything that decides its output, built from the stage's
+inputs only; ``folder`` is ``<root>/<kind>-<hash of key>``; ``manifest.json`` (written last, atomically) marks it
+finished. ``run()`` therefore reuses a finished stage, and redoes (``fresh``) or resumes a killed one. Whoever needs
+a folder (the SLURM driver, a plan, a later stage's key) constructs the stage and reads ``folder``: nothing runs.
+
+    stage = ProcessStage(data, blocks, executor, root)
+    stage.folder        # named without running anything
+    stage.finished()    # the manifest, or None
+    stage.run()         # StageResult(folder, manifest, reused)
+    stage.result()      # the same, read from the manifest of a finished stage
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pipelines.fingerprint import stable_hash
+
+MANIFEST = "manifest.json"
+KEY_FILE = "stage_key.json"
+
+
+@dataclass
+class StageResult:
+    folder: Path
+    manifest: dict[str, Any]
+    reused: bool
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Books in, kept and dropped (process and dedup stages)."""
+        return self.manifest.get("summary", {})
+
+
+class Stage(ABC):
+    """One hashed, resumable stage. Subclasses set ``kind`` and ``root``, define ``key`` and ``compute``."""
+
+    kind: str  # the folder's prefix
+    root: Path  # the folder holding every stage folder of a run
+    fresh: ClassVar[bool] = False  # True: a killed run starts again from an empty folder (it cannot resume)
+
+    @property
+    @abstractmethod
+    def key(self) -> dict[str, Any]:
+        """Everything that decides the output, from the inputs only (subclasses cache it: it may list files)."""
+
+    @abstractmethod
+    def compute(self) -> dict[str, Any]:
+        """Do the work into ``folder``; what the manifest records besides stage, key and seconds."""
+
+    @property
+    def label(self) -> str:
+        """The stage's name in its manifest."""
+        return self.kind
+
+    @cached_property
+    def folder(self) -> Path:
+        return stage_folder(self.root, self.kind, self.key)
+
+    def finished(self) -> dict[str, Any] | None:
+        """The manifest of the finished stage, or None."""
+        return finished(self.folder)
+
+    def result(self) -> StageResult:
+        """The result of the finished stage, read from its manifest."""
+        manifest = self.finished()
+        if manifest is None:
+            raise RuntimeError(f"{self.folder}: the {self.label} stage has not finished (no {MANIFEST}); run it first")
+        return StageResult(self.folder, manifest, reused=True)
+
+    def run(self) -> StageResult:
+        """Run the stage, or reuse it when finished; a killed run is resumed (or redone when ``fresh``)."""
+        if self.finished():
+            return self.result()
+        start(self.folder, self.key, fresh=self.fresh)
+        t0 = time.time()
+        record = self.compute()
+        record = {"stage": self.label, "key": self.key, **record, "seconds": round(time.time() - t0, 2)}
+        return StageResult(self.folder, finish(self.folder, record), reused=False)
 
 
 def stage_folder(root: Path, kind: str, key: Any) -> Path:
@@ -21,7 +95,7 @@ def stage_folder(root: Path, kind: str, key: Any) -> Path:
 
 def finished(folder: Path) -> dict | None:
     """The manifest of a finished stage, or None."""
-    manifest = folder / "manifest.json"
+    manifest = folder / MANIFEST
     return json.loads(manifest.read_text()) if manifest.exists() else None
 
 
@@ -30,7 +104,7 @@ def start(folder: Path, key: Any, fresh: bool = False) -> None:
     if fresh and folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "stage_key.json").write_text(json.dumps(key, indent=2, ensure_ascii=False, default=str))
+    (folder / KEY_FILE).write_text(json.dumps(key, indent=2, ensure_ascii=False, default=str))
 
 
 def write_json(path: Path, record: Any) -> None:
@@ -41,5 +115,6 @@ def write_json(path: Path, record: Any) -> None:
 
 
 def finish(folder: Path, record: dict) -> dict:
-    write_json(folder / "manifest.json", record)
+    """Write the manifest (last, atomically): the stage is finished."""
+    write_json(folder / MANIFEST, record)
     return record

@@ -13,7 +13,7 @@ from pipelines.config import ExecutorConfig
 from pipelines.dedup.apply import ApplyDedupDecisions
 from pipelines.dedup.config import DedupSpec
 from pipelines.dedup.records import write_decisions
-from pipelines.dedup.stage import run_dedup_stage
+from pipelines.dedup.stage import DedupStage
 
 ADVERT = (
     "NEW BOOKS PUBLISHED BY MESSRS. SMITH, ELDER AND CO. The Works of Thackeray in twelve volumes, "
@@ -40,14 +40,14 @@ def test_exact_stage_drops_copies_that_differ_only_in_case_and_punctuation(tmp_p
         {"id": "d", "text": text, "metadata": {}},
     ]
     folder = write_input(tmp_path / "input", docs)
-    res = run_dedup_stage(DedupSpec(kind="exact"), folder, ExecutorConfig(tasks=2, workers=1), tmp_path / "stages")
+    res = DedupStage(DedupSpec(kind="exact"), folder, ExecutorConfig(tasks=2, workers=1), tmp_path / "stages").run()
     assert res.summary["dropped"] == {"exact_duplicate": 2} and res.summary["kept"]["documents"] == 2
     kept, excluded = read(res.folder / "output"), read(res.folder / "excluded")
     assert set(kept) == {"b", "c"} and kept["b"]["metadata"]["exact_cluster_size"] == 3
     assert {excluded[i]["metadata"]["exact_kept"] for i in ("a", "d")} == {"b"}
-    raw = run_dedup_stage(
+    raw = DedupStage(
         DedupSpec(kind="exact", normalize=False), folder, ExecutorConfig(tasks=2, workers=1), tmp_path / "s2"
-    )
+    ).run()
     assert raw.summary["dropped"] == {"exact_duplicate": 1}  # only a and d are byte-identical
 
 
@@ -59,7 +59,7 @@ def test_paragraphs_in_enough_books_are_removed_and_page_offsets_stay_true(tmp_p
     docs.append(book(12, [ADVERT]))  # a book that is nothing but the advert
     folder = write_input(tmp_path / "input", docs)
     spec = DedupSpec(kind="repeated_paragraphs", min_books=10, min_chars=40, shards=2)
-    res = run_dedup_stage(spec, folder, ExecutorConfig(tasks=2, workers=1), tmp_path / "stages")
+    res = DedupStage(spec, folder, ExecutorConfig(tasks=2, workers=1), tmp_path / "stages").run()
     s = res.summary
     assert s["dropped"] == {"only_repeated_paragraphs": 1} and s["kept"]["documents"] == 12
     assert s["details"]["paragraphs_removed"] == 13 and s["details"]["counts.repeated_paragraphs"] == 1
@@ -92,10 +92,10 @@ def test_stages_finish_when_tasks_or_the_whole_input_have_no_books(tmp_path, spe
     text = "a book long enough to have shingles, told twice over for the test " * 20
     docs = [{"id": "a", "text": text}, {"id": "b", "text": text}]
     fewer = write_input(tmp_path / "two_files", docs, files=2)  # three tasks, two files: task 2 reads nothing
-    res = run_dedup_stage(spec, fewer, ExecutorConfig(tasks=3, workers=1), tmp_path / "stages")
+    res = DedupStage(spec, fewer, ExecutorConfig(tasks=3, workers=1), tmp_path / "stages").run()
     assert res.summary["in"]["documents"] == 2 and res.summary["unaccounted"] == 0
     assert res.summary["kept"]["documents"] == (2 if spec.kind == "repeated_paragraphs" else 1)
     (tmp_path / "empty/output").mkdir(parents=True)  # every book was dropped before this stage
-    res = run_dedup_stage(spec, tmp_path / "empty", ExecutorConfig(tasks=2, workers=1), tmp_path / "stages")
+    res = DedupStage(spec, tmp_path / "empty", ExecutorConfig(tasks=2, workers=1), tmp_path / "stages").run()
     assert res.summary["in"]["documents"] == 0 and res.summary["kept"]["documents"] == 0
     assert (res.folder / "manifest.json").exists() and (res.folder / "output").is_dir()

@@ -13,7 +13,7 @@ from dedup_util import read, write_input
 
 from pipelines.config import ExecutorConfig
 from pipelines.dedup.config import DedupSpec
-from pipelines.dedup.stage import run_dedup_stage
+from pipelines.dedup.stage import DedupStage
 
 REPO = Path(__file__).resolve().parents[1]
 ICDAR_DOCS = [1, 2, 3, 4, 5, 6, 100, 200]
@@ -43,9 +43,9 @@ def corpus(tmp_path: Path, shared_data: Path) -> Path:
 
 @pytest.mark.slow
 def test_ocr_and_gold_copies_cluster_and_the_best_quality_copy_is_kept(tmp_path, corpus):
-    res = run_dedup_stage(
+    res = DedupStage(
         DedupSpec(kind="minhash", **SMALL), corpus, ExecutorConfig(tasks=2, workers=1), tmp_path / "stages"
-    )
+    ).run()
     s = res.summary
     assert s["in"]["documents"] == 18 and s["dropped"] == {"near_duplicate": 8}
     assert s["kept"]["documents"] == 10 and s["unaccounted"] == 0
@@ -72,19 +72,19 @@ def test_ocr_and_gold_copies_cluster_and_the_best_quality_copy_is_kept(tmp_path,
 @pytest.mark.slow
 def test_keep_first_lower_is_better_and_containment_drop(tmp_path, corpus):
     spec = DedupSpec(kind="minhash", **SMALL, containment="drop", quality_higher_is_better=False)
-    res = run_dedup_stage(spec, corpus, ExecutorConfig(tasks=2, workers=1), tmp_path / "stages")
+    res = DedupStage(spec, corpus, ExecutorConfig(tasks=2, workers=1), tmp_path / "stages").run()
     assert res.summary["dropped"] == {"near_duplicate": 8, "contained": 1}
     kept, excluded = read(res.folder / "output"), read(res.folder / "excluded")
     assert {k for k in kept if k.startswith("icdar/")} == {f"icdar/{n}/ocr" for n in ICDAR_DOCS}  # 0.7 < 0.95
     usher = excluded["poe/The Fall of the House of Usher"]["metadata"]
     assert usher["filter_reason"] == "contained" and usher["minhash_containment"] > 0.9
     assert usher["minhash_contained_in"] == "poe/The Works of Edgar Allan Poe — Volume 2"
-    first = run_dedup_stage(
+    first = DedupStage(
         DedupSpec(kind="minhash", **SMALL, keep="first"),
         corpus,
         ExecutorConfig(tasks=2, workers=1),
         tmp_path / "stages",
-    )
+    ).run()
     kept = read(first.folder / "output")
     assert {k for k in kept if k.startswith("icdar/")} == {f"icdar/{n}/ocr" for n in ICDAR_DOCS}  # input order
 
@@ -92,9 +92,9 @@ def test_keep_first_lower_is_better_and_containment_drop(tmp_path, corpus):
 @pytest.mark.slow
 def test_finished_stage_is_reused_and_an_interrupted_one_resumes_task_by_task(tmp_path, corpus):
     spec, executor = DedupSpec(kind="minhash", **SMALL), ExecutorConfig(tasks=2, workers=1)
-    first = run_dedup_stage(spec, corpus, executor, tmp_path / "stages")
+    first = DedupStage(spec, corpus, executor, tmp_path / "stages").run()
     expected = read(first.folder / "output")
-    assert run_dedup_stage(spec, corpus, executor, tmp_path / "stages").reused
+    assert DedupStage(spec, corpus, executor, tmp_path / "stages").run().reused
     # as if killed while writing task 1 of the last step: no manifest, no completion marker, a partial output
     folder = first.folder
     (folder / "manifest.json").unlink()
@@ -102,7 +102,7 @@ def test_finished_stage_is_reused_and_an_interrupted_one_resumes_task_by_task(tm
     with gzip.open(folder / "output/00001.jsonl.gz", "wt") as f:
         f.write('{"id": "half-written", "text": "x"}\n')
     signatures_done = (folder / "logs/signatures/completions/00000").stat().st_mtime_ns
-    again = run_dedup_stage(spec, corpus, executor, tmp_path / "stages")
+    again = DedupStage(spec, corpus, executor, tmp_path / "stages").run()
     assert not again.reused and again.folder == folder
     assert read(folder / "output") == expected
     assert (folder / "logs/signatures/completions/00000").stat().st_mtime_ns == signatures_done  # not redone

@@ -19,12 +19,13 @@ import torch
 import yaml
 
 from ablations.recipe.loader import load_recipe
+from ablations.train.budget import train_steps
 from ablations.train.hf import lr_at
 from ablations.train.nanotron.convert import CheckpointError, convert_checkpoint
 from ablations.train.nanotron.launch import LaunchError, render_sbatch, write_sbatch
-from ablations.train.nanotron.yaml_writer import NanotronConfigError, token_folder, train_steps, write_config
+from ablations.train.nanotron.yaml_writer import NanotronConfigError, token_folder, write_config
 from ablations.train.tokenizer import train_bpe
-from ablations.train.tokens import tokenize_stage
+from ablations.train.tokens import TokensStage
 
 REPO = Path(__file__).resolve().parents[1]
 NANOTRON_PY = REPO / ".venv-nanotron" / "bin" / "python"
@@ -70,7 +71,7 @@ def tokens(tmp_path_factory, shared_data):
             f.write(json.dumps({"id": str(i), "text": t}) + "\n")
     (root / "book.txt").write_text(texts[0], encoding="utf-8")
     tok_dir = train_bpe(iter(texts), 300, root / "tok")
-    return tokenize_stage(root / "proc", "proc", tok_dir, seed=0, root=root)
+    return TokensStage(root / "proc", tok_dir, seed=0, root=root).run().folder
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +95,7 @@ def test_config_loads_through_nanotron_classes_with_the_recipe_values(generated,
     assert (mc["bos_token_id"], mc["eos_token_id"], mc["pad_token_id"], mc["tie_word_embeddings"]) == (0, 1, 0, True)
     assert mc["vocab_size"] == 301  # the 300 BPE ids and the added <|eos|>, as ablations/decide/loop.py counts them
     steps = math.ceil(12000 / (8 * 32))
-    assert train_steps(cfg) == steps == loaded["tokens"]["train_steps"]
+    assert train_steps(cfg.training, cfg.model) == steps == loaded["tokens"]["train_steps"]
     assert loaded["tokens"]["sequence_length"] == 32
     assert nt["global_batch_size"] == cfg.training.batch_size  # micro * accumulation * dp, nanotron's own property
     assert loaded["parallelism"] == {
@@ -129,7 +130,7 @@ def test_config_loads_through_nanotron_classes_with_the_recipe_values(generated,
 
 def test_nanotron_schedule_is_the_hf_schedule_with_warmup_one_step_later(generated):
     cfg, _, nt = generated
-    lrs, total = nt["lrs"], train_steps(cfg)
+    lrs, total = nt["lrs"], train_steps(cfg.training, cfg.model)
     hf = [lr_at(s, total, cfg.training) for s in range(total)]
     assert len(lrs) == total and lrs[0] == 0.0  # nanotron's linear warmup starts at 0, the hf trainer's at lr/W
     assert lrs[1 : cfg.training.warmup_steps + 1] == pytest.approx(hf[: cfg.training.warmup_steps])

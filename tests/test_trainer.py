@@ -11,7 +11,7 @@ import torch
 from ablations.recipe.schema import ModelConfig, TrainingConfig
 from ablations.train.hf import train
 from ablations.train.tokenizer import train_bpe
-from ablations.train.tokens import token_count, tokenize_stage
+from ablations.train.tokens import TokensStage, token_count
 
 MODEL = ModelConfig(hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32, max_seq_len=32)
 TRAIN = TrainingConfig(token_budget=32 * 4 * 12, batch_size=4, checkpoints=3, warmup_steps=2, threads=1)
@@ -28,7 +28,7 @@ def tokens(tmp_path_factory, shared_data):
         for i, t in enumerate(texts):
             f.write(json.dumps({"id": str(i), "text": t}) + "\n")
     tok_dir = train_bpe(iter(texts), 300, root / "tok")
-    stage = tokenize_stage(root / "proc", "proc", tok_dir, seed=0, root=root)
+    stage = TokensStage(root / "proc", tok_dir, seed=0, root=root).run().folder
     return stage
 
 

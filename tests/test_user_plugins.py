@@ -12,7 +12,7 @@ import pytest
 
 from ablations.recipe.loader import ConfigError, dump_recipe, load_recipe
 from pipelines.chain import run_processing
-from pipelines.process import process_stage_folder
+from pipelines.process import ProcessStage
 
 USER_MODULE = '''\
 """Not part of FineBooks: a reader of page-marked books and a dedup kind dropping books that open alike."""
@@ -173,6 +173,6 @@ def test_every_reader_parameter_names_the_process_stage_folder(tmp_path, plugins
     cfg = load_recipe(recipe(tmp_path))
     other = load_recipe(recipe(tmp_path, reader_keys="      marker: '---'\n"))
     same = load_recipe(recipe(tmp_path, reader_keys="      marker: '=== page ==='\n"))
-    folder = process_stage_folder(cfg.data, [], cfg.executor, tmp_path / "stages")
-    assert folder != process_stage_folder(other.data, [], other.executor, tmp_path / "stages")
-    assert folder == process_stage_folder(same.data, [], same.executor, tmp_path / "stages")
+    folder = ProcessStage(cfg.data, [], cfg.executor, tmp_path / "stages").folder
+    assert folder != ProcessStage(other.data, [], other.executor, tmp_path / "stages").folder
+    assert folder == ProcessStage(same.data, [], same.executor, tmp_path / "stages").folder

@@ -1,8 +1,8 @@
 """The SLURM driver: the ablation loop, advanced one round of jobs at a time.
 
-A round is one pass of the same loop the local run uses (``ablations/decide/loop.py``) in plan mode: nothing runs,
-every
-stage folder is named by its hash, and the stages the next decision needs but that are not finished are collected.
+A round is one pass of the same loop the local run uses (``ablations/decide/loop.py``) in plan mode, over the same
+stage objects: nothing runs, every stage folder is named by its hash, and the stages the next decision needs but
+that are not ``finished()`` are collected.
 The driver submits them as jobs chained by dependencies, then itself again, after all of them (``afterany``):
 
     process array (datatrove SlurmPipelineExecutor, per variant)
@@ -22,13 +22,17 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ablations.recipe.loader import dump_recipe, load_recipe
 from ablations.recipe.schema import RecipeConfig
 from ablations.slurm.submit import REPO, job_states, render, sbatch, write_spec
 from ablations.train.backends import trainer_backend
-from pipelines.stages import write_json
+from pipelines.stages import Stage, write_json
+
+if TYPE_CHECKING:
+    from ablations.decide.loop import Need
+    from ablations.run_context import RunContext
 
 STATE = "state.json"
 
@@ -116,26 +120,26 @@ def _label(item: dict) -> str:
 # --- one round ---------------------------------------------------------------------------------------------------
 def advance(recipe: Path, run_dir: Path) -> str:
     """One driver round (runs inside the driver job): 'submitted', 'done' or 'failed'."""
-    from ablations.decide.loop import Ablation, Pending, Plan
+    from ablations.decide.loop import Ablation, Pending, Plan, first_seeds
     from ablations.experiment import run_experiment, setup_run
-    from ablations.train.tokenizer import tokenizer_folder
 
     cfg = load_recipe(recipe)
     state = read_state(run_dir)
     state["rounds"] = state.get("rounds", 0) + 1
     state["driver"] = os.environ.get("SLURM_JOB_ID", state.get("driver"))
     write_state(run_dir, state)
-    _, _, process = setup_run(cfg, REPO, record=False)
-    baseline = process(cfg.blocks(), plan=True)
-    tok_dir = tokenizer_folder(cfg.tokenizer, baseline.name, run_dir / "stages")
-    ablation = Ablation(cfg, run_dir, process, None, tok_dir, progress=False, plan=Plan())
+    run = setup_run(cfg, REPO, record=False)  # the first round writes holdout.json; the jobs read it
+    tokenizer = run.tokenizer()
+    ablation = Ablation(run, None, tokenizer.folder, progress=False, plan=Plan())
     try:
         final = ablation.run()
         if not ablation.decisions:  # no candidates: the baseline's own runs are the experiment
-            ablation.final_results(final, [cfg.experiment.seed + i for i in range(cfg.ablation.seeds)])
+            ablation.final_results(final, first_seeds(cfg))
             ablation.plan.check()
     except Pending as pending:
-        return _submit_round(cfg, run_dir, process, tok_dir, pending.needs)
+        if failed := _count_attempts(cfg, run_dir, pending.needs):
+            return _fail(run_dir, failed)
+        return _submit_round(run, tokenizer, pending.needs)
     _, summary = run_experiment(cfg, "ablate", REPO)  # every stage is finished: reused, decided, reported
     state = read_state(run_dir)
     state.update(state="done", finished=time.time(), summary=str(run_dir / "summary.json"))
@@ -150,71 +154,73 @@ def _fail(run_dir: Path, message: str) -> str:
     return "failed"
 
 
-def _submit_round(cfg: RecipeConfig, run_dir: Path, process, tok_dir: Path, needs: list[tuple]) -> str:
-    from ablations.decide.loop import train_stage
-    from pipelines.process import process_stage_folder, submit_process_stage
-    from pipelines.stages import finished
-
-    s = cfg.executor.slurm
-    stages = run_dir / "stages"
+def _count_attempts(cfg: RecipeConfig, run_dir: Path, needs: list[Need]) -> str | None:
+    """Count one more attempt of every needed stage; why the run fails when one has had ``1 + max_retries``."""
     state = read_state(run_dir)
     attempts = state.setdefault("attempts", {})
-
-    def attempt(stage_id: str) -> bool:
-        attempts[stage_id] = attempts.get(stage_id, 0) + 1
-        return attempts[stage_id] <= 1 + s.max_retries
-
-    prepares = [n for n in needs if n[0] == "prepare"]
-    runs = [n for n in needs if n[0] in ("train", "eval")]
+    failed = None
     for n in needs:
-        stage = n[1].tokens.name if n[0] == "prepare" else train_stage(cfg, stages, n[1], n[2])[1].name
-        if not attempt(f"{n[0]}:{stage}"):
-            write_state(run_dir, state)
-            return _fail(
-                run_dir,
-                f"stage {n[0]} of {_label({'variant': variant_spec(n[1]), **({'seed': n[2]} if n[2:] else {})})} "
-                f"({stage}) failed {attempts[f'{n[0]}:{stage}'] - 1} times; see the logs in {slurm_dir(run_dir)}/jobs",
+        stage_id = f"{n.kind}:{n.stage.folder.name}"
+        attempts[stage_id] = attempts.get(stage_id, 0) + 1
+        if attempts[stage_id] > 1 + cfg.executor.slurm.max_retries and failed is None:
+            failed = (
+                f"stage {n.kind} of {_label(_item(n))} ({n.stage.folder.name}) failed {attempts[stage_id] - 1} "
+                f"times; see the logs in {slurm_dir(run_dir)}/jobs"
             )
     write_state(run_dir, state)
+    return failed
 
-    submitted: list[str] = []
-    prepare_job: dict[str, str] = {}
-    baseline_job = None
-    tokenizer_ready = finished(tok_dir) is not None
-    for n in sorted(prepares, key=lambda n: n[1].name != "baseline"):
-        v = n[1]
-        deps = []
-        blocks = process.blocks_of(v.blocks())
-        data = v.data or cfg.data
-        if not finished(process_stage_folder(data, blocks, cfg.executor, stages)):
-            array = submit_process_stage(data, blocks, cfg.executor, stages, f"fb-{cfg.experiment.name}-process")
-            if array:
-                deps.append(array)
-                submitted.append(array)
-                _record(run_dir, array, "process", [v.name])
-        if v.name != "baseline" and not tokenizer_ready and baseline_job:
-            deps.append(baseline_job)  # the tokenizer is trained on the baseline's data
-        job = _submit(cfg, run_dir, "prepare", [{"variant": variant_spec(v)}], _after("afterok", deps), s.processing)
-        prepare_job[v.name] = job
-        submitted.append(job)
-        if v.name == "baseline":
-            baseline_job = job
 
-    trains = [n for n in runs if n[0] == "train"]
-    if trains:
-        items = [{"variant": variant_spec(v), "seed": seed} for _, v, seed in trains]
-        deps = sorted({prepare_job[v.name] for _, v, _ in trains if v.name in prepare_job})
-        train_job = _submit(cfg, run_dir, "train", items, _after("afterok", deps), s.training)
+def _item(n: Need) -> dict:
+    """A job item: the variant, and the seed of a training run."""
+    return {"variant": variant_spec(n.variant)} | ({"seed": n.seed} if n.seed is not None else {})
+
+
+def _submit_round(run: RunContext, tokenizer: Stage, needs: list[Need]) -> str:
+    """Submit the round's jobs: process arrays and prepare jobs, a train array, an eval array, then the driver."""
+    cfg, run_dir, s = run.cfg, run.folder, run.cfg.executor.slurm
+    prepare_jobs, submitted = _submit_prepares(run, tokenizer, [n for n in needs if n.kind == "prepare"])
+    runs = [n for n in needs if n.kind in ("train", "eval")]
+    trains = [n for n in runs if n.kind == "train"]
+    train_job = None
+    if trains:  # after the preparation of their variants (by tokens stage folder)
+        deps = sorted({prepare_jobs[n.variant.tokens] for n in trains if n.variant.tokens in prepare_jobs})
+        train_job = _submit(cfg, run_dir, "train", [_item(n) for n in trains], _after("afterok", deps), s.training)
         submitted.append(train_job)
     if runs:
-        items = [{"variant": variant_spec(v), "seed": seed} for _, v, seed in runs]
-        deps = [train_job] if trains else []
-        submitted.append(_submit(cfg, run_dir, "eval", items, _after("afterok", deps), s.training))
+        deps = [train_job] if train_job else []
+        submitted.append(_submit(cfg, run_dir, "eval", [_item(n) for n in runs], _after("afterok", deps), s.training))
     driver = submit_driver(cfg, run_dir, _after("afterany", submitted))
     state = read_state(run_dir)
     state["driver"] = driver
     write_state(run_dir, state)
     return "submitted"
+
+
+def _submit_prepares(run: RunContext, tokenizer: Stage, prepares: list[Need]) -> tuple[dict[Path, str], list[str]]:
+    """Per variant, baseline first: its process stage's unfinished tasks as an array, then its prepare job (the
+    other variants' prepare jobs wait for the baseline's while the tokenizer, trained on its data, is unfinished).
+    The prepare jobs by tokens stage folder, and every job submitted."""
+    cfg = run.cfg
+    jobs: dict[Path, str] = {}
+    submitted: list[str] = []
+    baseline_job = None
+    tokenizer_ready = tokenizer.finished() is not None
+    for n in sorted(prepares, key=lambda n: n.variant.name != "baseline"):
+        v, deps = n.variant, []
+        process = run.processing(v.blocks(), v.data)[0]  # a ProcessStage: the first of a variant's processing
+        if array := process.submit(f"fb-{cfg.experiment.name}-process"):
+            deps.append(array)
+            submitted.append(array)
+            _record(run.folder, array, "process", [v.name])
+        if v.name != "baseline" and not tokenizer_ready and baseline_job:
+            deps.append(baseline_job)  # the tokenizer is trained on the baseline's data
+        job = _submit(cfg, run.folder, "prepare", [_item(n)], _after("afterok", deps), cfg.executor.slurm.processing)
+        jobs[n.stage.folder] = job
+        submitted.append(job)
+        if v.name == "baseline":
+            baseline_job = job
+    return jobs, submitted
 
 
 def _after(kind: str, jobs: list[str]) -> str | None:

@@ -36,24 +36,21 @@ def variant_from(spec: dict):
 def run_item(kind: str, recipe: Path, run_dir: Path, item: dict) -> None:
     from ablations.experiment import make_ablation, setup_run
     from ablations.recipe.loader import load_recipe
+    from pipelines.chain import run_chain
 
     cfg = load_recipe(recipe)
-    _, holdout, process = setup_run(cfg, REPO, record=False)
+    run = setup_run(cfg, REPO, record=False)  # the held-out documents from holdout.json, written by the driver
     v = variant_from(item["variant"])
     if v.name == "baseline" and kind == "prepare":
-        baseline = process(cfg.blocks())  # finishes the baseline's processing; the tokenizer is trained on it
-    else:
-        baseline = process(cfg.blocks(), plan=True)
+        run_chain(run.processing(cfg.blocks()))  # finishes the baseline's processing; the tokenizer is trained on it
     job = f"job-{os.environ.get('SLURM_JOB_ID', 'local')}-{os.environ.get('SLURM_ARRAY_TASK_ID', '0')}"
-    ablation = make_ablation(
-        cfg, run_dir, REPO, baseline, process, holdout, evaluator=kind == "eval", eval_data=run_dir / "eval_data" / job
-    )
+    ablation = make_ablation(run, REPO, evaluator=kind == "eval", eval_data=run_dir / "eval_data" / job)
     ablation.progress = False
     ablation.prepare(v)
     if kind == "train":
-        ablation.train_only(v, item["seed"])
+        ablation.training_run(v, item["seed"]).train_only()
     elif kind == "eval":
-        ablation.evaluate_run(v, item["seed"])
+        ablation.training_run(v, item["seed"]).evaluate_saved()
         shutil.rmtree(run_dir / "eval_data" / job, ignore_errors=True)  # this job's copy of the task items
 
 

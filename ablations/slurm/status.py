@@ -8,27 +8,29 @@ from pathlib import Path
 
 from ablations.slurm.driver import read_state
 from ablations.slurm.submit import job_states
-from pipelines.stages import finished
+from ablations.train.training_run import TRAINED
+from pipelines import jsonl
+from pipelines.stages import KEY_FILE, finished
 
 
 def stage_state(folder: Path) -> str:
     """done / trained (evaluation to do) / in progress (with what is known of its progress)."""
     if finished(folder):
         return "done"
-    if (folder / "trained.json").exists():
+    if (folder / TRAINED).exists():
         return "trained, checkpoints to evaluate"
     logs = folder / "logs" / "completions"
     if logs.is_dir():
         return f"in progress or stopped ({len(list(logs.iterdir()))} datatrove tasks complete)"
     evals = folder / "evals.jsonl"
     if evals.exists():
-        steps = [json.loads(x)["step"] for x in evals.read_text().splitlines() if x.strip()]
+        steps = [row["step"] for row in jsonl.read(evals)]
         return f"in progress or stopped (checkpoints at steps {steps})" if steps else "in progress or stopped"
     return "in progress or stopped"
 
 
 def _describe(folder: Path) -> str:
-    key_file = folder / "stage_key.json"
+    key_file = folder / KEY_FILE
     if not key_file.exists():
         return ""
     key = json.loads(key_file.read_text())

@@ -12,7 +12,6 @@ writes checkpoints and evaluations. One process runs exactly the single-device l
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -23,6 +22,8 @@ import numpy as np
 import torch
 
 from ablations.recipe.schema import ModelConfig, TrainingConfig
+from ablations.train.budget import tokens_per_step, train_steps
+from pipelines import jsonl
 
 
 def build_model(cfg: ModelConfig, vocab_size: int, seed: int):
@@ -92,7 +93,7 @@ def rows_per_process(batch_size: int, processes: int) -> int:
     return batch_size // processes
 
 
-def train(
+def train(  # one loop that reads top to bottom (nanoGPT style): data, model, optimizer, resume, steps, checkpoints
     tokens: Path,
     vocab_size: int,
     model_cfg: ModelConfig,
@@ -125,31 +126,18 @@ def train(
     rows_per_process(cfg.batch_size, processes)
     main = accelerator.is_main_process
     data = TokenSequences(tokens, model_cfg.max_seq_len, seed)
-    tokens_per_step = cfg.batch_size * model_cfg.max_seq_len
-    total = max(1, math.ceil(cfg.token_budget / tokens_per_step))
+    step_tokens, total = tokens_per_step(cfg, model_cfg), train_steps(cfg, model_cfg)
     ckpts = checkpoint_steps(total, cfg.checkpoints)
 
     model = build_model(model_cfg, vocab_size, seed)
-    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=cfg.learning_rate,
-        betas=(0.9, 0.95),
-    )
+    opt = build_optimizer(model, cfg)
     model, opt = accelerator.prepare(model, opt)
 
     ckpt_dir = folder / "checkpoint"
     evals_path = folder / "evals.jsonl"
-    step = 0
-    if (ckpt_dir / "state.pt").exists():
-        state = torch.load(ckpt_dir / "state.pt", map_location="cpu", weights_only=False)
-        accelerator.unwrap_model(model).load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        torch.set_rng_state(state["rng"])
-        step = state["step"]
+    step = _resume(ckpt_dir, accelerator.unwrap_model(model), opt)
     if main:  # evaluations after the last checkpoint are redone
-        _write_jsonl(evals_path, [e for e in _read_jsonl(evals_path) if e["step"] <= step])
+        jsonl.write(evals_path, [e for e in jsonl.read(evals_path) if e["step"] <= step])
     accelerator.wait_for_everyone()
 
     model.train()
@@ -167,7 +155,7 @@ def train(
         opt.step()
         opt.zero_grad(set_to_none=True)
         step += 1
-        tokens_timed += tokens_per_step
+        tokens_timed += step_tokens
         bar.update()
         if processes > 1:  # every rank's loss is the mean over its rows; the global batch's is their mean
             loss = accelerator.reduce(loss.detach(), reduction="mean")
@@ -179,25 +167,47 @@ def train(
                 elapsed = time.perf_counter() - t0
                 record = {
                     "step": step,
-                    "tokens": step * tokens_per_step,
+                    "tokens": step * step_tokens,
                     "loss": loss.item(),
                     "tokens_per_second": tokens_timed / elapsed if elapsed else None,
                 }
-                record["tasks"] = on_checkpoint(accelerator.unwrap_model(model), step, step * tokens_per_step)
+                record["tasks"] = on_checkpoint(accelerator.unwrap_model(model), step, step * step_tokens)
                 _save_state(ckpt_dir, accelerator.unwrap_model(model), opt, step)
-                _append_jsonl(evals_path, record)
+                jsonl.append(evals_path, record)
             accelerator.wait_for_everyone()
             t0, tokens_timed = time.perf_counter(), 0
     bar.close()
     accelerator.wait_for_everyone()
     return {
         "steps": total,
-        "tokens": total * tokens_per_step,
+        "tokens": total * step_tokens,
         "sequences_available": data.n,
         "epochs": total * cfg.batch_size / data.n,
-        "evals": _read_jsonl(evals_path),
+        "evals": jsonl.read(evals_path),
         "processes": processes,
     }
+
+
+def build_optimizer(model, cfg: TrainingConfig) -> torch.optim.AdamW:
+    """AdamW with weight decay on the matrices (every parameter of 2 or more dimensions), none on norms."""
+    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.learning_rate,
+        betas=(0.9, 0.95),
+    )
+
+
+def _resume(folder: Path, model, opt) -> int:
+    """Load the last checkpoint's model, optimizer and RNG state into ``model`` and ``opt``; its step (0: none)."""
+    if not (folder / "state.pt").exists():
+        return 0
+    state = torch.load(folder / "state.pt", map_location="cpu", weights_only=False)
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["rng"])
+    return state["step"]
 
 
 def _save_state(folder: Path, model, opt, step: int) -> None:
@@ -207,17 +217,3 @@ def _save_state(folder: Path, model, opt, step: int) -> None:
         {"model": model.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(), "step": step}, tmp
     )
     tmp.replace(folder / "state.pt")
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
-
-
-def _write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-
-
-def _append_jsonl(path: Path, row: dict) -> None:
-    with open(path, "a") as f:
-        f.write(json.dumps(row) + "\n")

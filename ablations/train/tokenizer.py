@@ -6,13 +6,15 @@ Every variant is tokenized with the same tokenizer. Its one special token, ``<|e
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Any, ClassVar
 
 from ablations.recipe.schema import TokenizerConfig
-from pipelines.stages import finish, finished, stage_folder, start
+from pipelines import jsonl
+from pipelines.stages import Stage
 
 BOS = "<|endoftext|>"
 # Never produced by our data. lighteval strips a trailing eos token from evaluation contexts, and our contexts are
@@ -25,15 +27,13 @@ def sample_texts(folder: Path, documents: int, max_chars: int) -> Iterator[str]:
     chars = 0
     n = 0
     for shard in sorted(folder.glob("*.jsonl*")):
-        opener = gzip.open if shard.suffix == ".gz" else open
-        with opener(shard, "rt", encoding="utf-8") as f:
-            for line in f:
-                text = json.loads(line)["text"]
-                yield text[: max_chars - chars]
-                chars += len(text)
-                n += 1
-                if n >= documents or chars >= max_chars:
-                    return
+        for doc in jsonl.iterate(shard):
+            text = doc["text"]
+            yield text[: max_chars - chars]
+            chars += len(text)
+            n += 1
+            if n >= documents or chars >= max_chars:
+                return
 
 
 def train_bpe(texts: Iterator[str], vocab_size: int, out_dir: Path) -> Path:
@@ -61,27 +61,31 @@ def train_bpe(texts: Iterator[str], vocab_size: int, out_dir: Path) -> Path:
     return out_dir
 
 
-def tokenizer_folder(cfg: TokenizerConfig, reference_key: str, root: Path) -> Path:
-    """The folder ``tokenizer_stage`` writes (or wrote), without running anything."""
-    return stage_folder(root, "tokenizer", {"tokenizer": cfg.model_dump(mode="json"), "reference": reference_key})
+@dataclass
+class TokenizerStage(Stage):
+    """The experiment's tokenizer, trained on ``reference/output`` (the baseline's processed books), or loaded."""
 
+    cfg: TokenizerConfig
+    reference: Path  # a processing stage folder; its name (a hash of everything upstream) is in the key
+    root: Path
+    kind: ClassVar[str] = "tokenizer"
+    fresh: ClassVar[bool] = True
 
-def tokenizer_stage(cfg: TokenizerConfig, reference: Path, reference_key: str, root: Path) -> Path:
-    """The tokenizer folder, trained (or loaded) once per experiment and reused on reruns."""
-    key = {"tokenizer": cfg.model_dump(mode="json"), "reference": reference_key}
-    folder = stage_folder(root, "tokenizer", key)
-    if finished(folder):
-        return folder
-    start(folder, key, fresh=True)
-    if cfg.kind == "pretrained":
-        from transformers import AutoTokenizer
+    @cached_property
+    def key(self) -> dict[str, Any]:
+        return {"tokenizer": self.cfg.model_dump(mode="json"), "reference": self.reference.name}
 
-        if not cfg.pretrained:
-            raise ValueError("tokenizer.kind=pretrained needs tokenizer.pretrained (a name or local path)")
-        tok = AutoTokenizer.from_pretrained(cfg.pretrained)
-        tok.save_pretrained(str(folder))
-        tok.backend_tokenizer.save(str(folder / "tokenizer.json"))
-    else:
-        train_bpe(sample_texts(reference, cfg.sample_documents, cfg.sample_chars), cfg.vocab_size, folder)
-    finish(folder, {"stage": "tokenizer", "key": key})
-    return folder
+    def compute(self) -> dict[str, Any]:
+        cfg = self.cfg
+        if cfg.kind == "pretrained":
+            from transformers import AutoTokenizer
+
+            if not cfg.pretrained:
+                raise ValueError("tokenizer.kind=pretrained needs tokenizer.pretrained (a name or local path)")
+            tok = AutoTokenizer.from_pretrained(cfg.pretrained)
+            tok.save_pretrained(str(self.folder))
+            tok.backend_tokenizer.save(str(self.folder / "tokenizer.json"))
+        else:
+            texts = sample_texts(self.reference / "output", cfg.sample_documents, cfg.sample_chars)
+            train_bpe(texts, cfg.vocab_size, self.folder)
+        return {}

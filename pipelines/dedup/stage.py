@@ -1,4 +1,4 @@
-"""Run one dedup stage (a recipe ``dedup:`` item) on the output of the stage before it.
+"""One dedup stage (a recipe ``dedup:`` item) on the output of the stage before it.
 
 Each stage has its own folder, ``dedup-<id>-<hash>``, named by a hash of its parameters, its input stage folder
 (itself named by a hash of everything upstream) and the task count. Inside, every step is a datatrove
@@ -18,42 +18,72 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from pipelines.config import ExecutorConfig
 from pipelines.dedup.config import DedupSpec
 from pipelines.dedup.steps import INPUT_COUNTER, OUTPUT_COUNTER
-from pipelines.stages import finish, finished, stage_folder
-from pipelines.stages import start as start_stage
+from pipelines.stages import Stage
 from pipelines.stats import account, counter_step, counter_total, counts, merged_stats
 
 # bump when a code change alters what a dedup stage writes, so old stage folders are not reused
 DEDUP_CODE_VERSION = 1
+ZERO = {"documents": 0, "pages": 0, "bytes": 0}
 
 
 @dataclass
-class DedupResult:
-    folder: Path
-    summary: dict[str, Any]
-    reused: bool
+class DedupStage(Stage):
+    """Dedup ``spec`` over ``input_folder/output`` (a stage folder, itself named by a hash of everything upstream)."""
 
+    spec: DedupSpec
+    input_folder: Path
+    executor: ExecutorConfig
+    root: Path
 
-def dedup_stage_key(spec: DedupSpec, input_folder: Path, executor: ExecutorConfig) -> dict[str, Any]:
-    import datatrove
+    @property
+    def kind(self) -> str:
+        return f"dedup-{self.spec.id}"
 
-    return {
-        "stage": "dedup",
-        "spec": spec.model_dump(mode="json"),
-        "input": input_folder.name,
-        "tasks": executor.tasks,
-        "datatrove": getattr(datatrove, "__version__", "unknown"),
-        "code": DEDUP_CODE_VERSION,
-    }
+    @property
+    def label(self) -> str:
+        return f"dedup {self.spec.id}"
 
+    @cached_property
+    def key(self) -> dict[str, Any]:
+        import datatrove
 
-def dedup_stage_folder(spec: DedupSpec, input_folder: Path, executor: ExecutorConfig, stages_dir: Path) -> Path:
-    return stage_folder(stages_dir, f"dedup-{spec.id}", dedup_stage_key(spec, input_folder, executor))
+        return {
+            "stage": "dedup",
+            "spec": self.spec.model_dump(mode="json"),
+            "input": self.input_folder.name,
+            "tasks": self.executor.tasks,
+            "datatrove": getattr(datatrove, "__version__", "unknown"),
+            "code": DEDUP_CODE_VERSION,
+        }
+
+    def compute(self) -> dict[str, Any]:
+        """Every step of the dedup kind, each a datatrove executor run with its own logs and completion markers (not
+        fresh: a killed stage resumes step by step, task by task)."""
+        from datatrove.utils.stats import PipelineStats
+
+        from pipelines.executors import run_pipeline
+
+        if not any((self.input_folder / "output").glob("*.jsonl*")):  # every book was dropped upstream
+            (self.folder / "output").mkdir(exist_ok=True)
+            summary = {"in": dict(ZERO), "kept": dict(ZERO), "dropped": {}, "details": {}, "unaccounted": 0}
+            return {"summary": summary, "step_seconds": {}}
+        step_stats, timings = {}, {}
+        for step in self.spec.steps(self.input_folder, self.folder, self.executor):
+            t0 = time.time()
+            logs = self.folder / "logs" / step.name
+            run_pipeline(step.pipeline, step.tasks, step.workers, logs, self.executor)  # SLURM: in the prepare job
+            step_stats[step.name] = merged_stats(logs, step.tasks)
+            timings[step.name] = round(time.time() - t0, 2)
+        all_steps = PipelineStats([s for stats in step_stats.values() for s in stats.stats])
+        (self.folder / "stats.json").write_text(all_steps.to_json())
+        return {"summary": summarize_dedup(step_stats, self.spec), "step_seconds": timings}
 
 
 def summarize_dedup(step_stats: dict[str, Any], spec: DedupSpec) -> dict[str, Any]:
@@ -82,47 +112,3 @@ def summarize_dedup(step_stats: dict[str, Any], spec: DedupSpec) -> dict[str, An
         "details": details,
     }
     return account(summary)
-
-
-def run_dedup_stage(spec: DedupSpec, input_folder: Path, executor: ExecutorConfig, stages_dir: Path) -> DedupResult:
-    """Run (or reuse, or resume) one dedup stage reading ``input_folder/output``."""
-    from pipelines.executors import run_pipeline
-
-    key = dedup_stage_key(spec, input_folder, executor)
-    folder = stage_folder(stages_dir, f"dedup-{spec.id}", key)
-    if done := finished(folder):
-        return DedupResult(folder, done["summary"], reused=True)
-    start_stage(folder, key)  # not fresh: each step resumes from datatrove's completion markers
-    start = time.time()
-    step_stats = {}
-    timings = {}
-    if not any((input_folder / "output").glob("*.jsonl*")):  # every book was dropped upstream: nothing to read
-        (folder / "output").mkdir(exist_ok=True)
-        zero = {"documents": 0, "pages": 0, "bytes": 0}
-        summary = {"in": zero, "kept": zero, "dropped": {}, "details": {}, "unaccounted": 0}
-        return _finish(folder, key, spec, summary, start, timings)
-    for step in spec.steps(input_folder, folder, executor):
-        t0 = time.time()
-        logs = folder / "logs" / step.name
-        run_pipeline(step.pipeline, step.tasks, step.workers, logs, executor)  # SLURM: inside the prepare job
-        step_stats[step.name] = merged_stats(logs, step.tasks)
-        timings[step.name] = round(time.time() - t0, 2)
-    from datatrove.utils.stats import PipelineStats
-
-    all_steps = PipelineStats([s for stats in step_stats.values() for s in stats.stats])
-    (folder / "stats.json").write_text(all_steps.to_json())
-    summary = summarize_dedup(step_stats, spec)
-    return _finish(folder, key, spec, summary, start, timings)
-
-
-def _finish(folder: Path, key: dict, spec: DedupSpec, summary: dict, start: float, timings: dict) -> DedupResult:
-    """Write ``manifest.json`` last (atomically): it marks the stage finished."""
-    record = {
-        "stage": f"dedup {spec.id}",
-        "key": key,
-        "summary": summary,
-        "seconds": round(time.time() - start, 2),
-        "step_seconds": timings,
-    }
-    finish(folder, record)
-    return DedupResult(folder, summary, reused=False)

@@ -57,17 +57,36 @@ def minhash_config(spec: DedupKind):
 
 
 def minhash_steps(spec: DedupKind, input_folder: Path, folder: Path, executor: ExecutorConfig) -> list[Step]:
+    """signatures -> buckets -> clusters -> (containment) -> decisions -> apply."""
     from datatrove.pipeline.dedup.minhash import MinhashDedupBuckets
-    from datatrove.pipeline.readers import JsonlReader
 
     from pipelines.dedup.apply import ApplyDedupDecisions
     from pipelines.dedup.containment import ContainmentIndex
-    from pipelines.dedup.decide import MinhashDecide
-    from pipelines.dedup.minhash_cluster import BookMinhashCluster
-    from pipelines.dedup.signature import BookMinhashSignature
 
     cfg = minhash_config(spec)
-    t = executor.tasks
+    bucket_tasks = spec.num_buckets * spec.tasks_per_bucket
+    buckets = MinhashDedupBuckets(str(folder / "signatures"), str(folder / "buckets"), config=cfg)
+    steps = [
+        _minhash_signatures(spec, cfg, input_folder, folder, executor),
+        Step("buckets", [buckets], bucket_tasks, _workers(executor, bucket_tasks, many=True)),
+        Step("clusters", [_minhash_clusters(spec, cfg, folder, executor.tasks)], 1, 1),
+    ]
+    if spec.containment != "off":
+        shards = spec.containment_shards
+        samples, clustering = str(folder / "samples"), str(folder / "clustering")
+        index = ContainmentIndex(samples, clustering, str(folder / "containment"), spec.containment_max_books)
+        steps.append(Step("containment", [index], shards, _workers(executor, shards, True)))
+    steps.append(Step("decisions", [_minhash_decide(spec, folder, executor.tasks)], 1, 1))
+    apply = ApplyDedupDecisions(str(folder / "decisions"), spec.id, exclusion_writer=_exclusion(spec, folder))
+    steps.append(_apply_steps(input_folder, folder, spec, [apply], executor))
+    return steps
+
+
+def _minhash_signatures(spec: DedupKind, cfg, input_folder: Path, folder: Path, executor: ExecutorConfig) -> Step:
+    from datatrove.pipeline.readers import JsonlReader
+
+    from pipelines.dedup.signature import BookMinhashSignature
+
     contain = spec.containment != "off"
     reader = JsonlReader(str(input_folder / "output"), glob_pattern="*.jsonl*", add_file_path=False)
     sig = BookMinhashSignature(
@@ -81,52 +100,37 @@ def minhash_steps(spec: DedupKind, input_folder: Path, folder: Path, executor: E
         containment_sample=spec.containment_sample if contain else 0,
         containment_shards=spec.containment_shards,
     )
-    bucket_tasks = spec.num_buckets * spec.tasks_per_bucket
-    steps = [
-        Step("signatures", [reader, sig], t, _workers(executor, t)),
-        Step(
-            "buckets",
-            [MinhashDedupBuckets(str(folder / "signatures"), str(folder / "buckets"), config=cfg)],
-            bucket_tasks,
-            _workers(executor, bucket_tasks, many=True),
-        ),
-        Step(
-            "clusters",
-            [
-                BookMinhashCluster(
-                    str(folder / "buckets"),
-                    str(folder / "signatures"),
-                    str(folder / "docs"),
-                    str(folder / "clustering"),
-                    str(folder / "clusters.jsonl"),
-                    cfg,
-                    input_tasks=t,
-                    min_similarity=spec.min_similarity,
-                    min_length_ratio=spec.min_length_ratio,
-                    keep=spec.keep,
-                    quality_higher_is_better=spec.quality_higher_is_better,
-                    quality_fallback=spec.quality_fallback,
-                )
-            ],
-            1,
-            1,
-        ),
-    ]
-    if contain:
-        index = ContainmentIndex(
-            str(folder / "samples"),
-            str(folder / "clustering"),
-            str(folder / "containment"),
-            spec.containment_max_books,
-        )
-        steps.append(
-            Step("containment", [index], spec.containment_shards, _workers(executor, spec.containment_shards, True))
-        )
-    decide = MinhashDecide(
+    return Step("signatures", [reader, sig], executor.tasks, _workers(executor, executor.tasks))
+
+
+def _minhash_clusters(spec: DedupKind, cfg, folder: Path, input_tasks: int):
+    from pipelines.dedup.minhash_cluster import BookMinhashCluster
+
+    return BookMinhashCluster(
+        str(folder / "buckets"),
+        str(folder / "signatures"),
+        str(folder / "docs"),
+        str(folder / "clustering"),
+        str(folder / "clusters.jsonl"),
+        cfg,
+        input_tasks=input_tasks,
+        min_similarity=spec.min_similarity,
+        min_length_ratio=spec.min_length_ratio,
+        keep=spec.keep,
+        quality_higher_is_better=spec.quality_higher_is_better,
+        quality_fallback=spec.quality_fallback,
+    )
+
+
+def _minhash_decide(spec: DedupKind, folder: Path, input_tasks: int):
+    from pipelines.dedup.decide import MinhashDecide
+
+    contain = spec.containment != "off"
+    return MinhashDecide(
         str(folder / "docs"),
         str(folder / "clustering"),
         str(folder / "decisions"),
-        input_tasks=t,
+        input_tasks=input_tasks,
         containment=spec.containment,
         containment_folder=str(folder / "containment") if contain else None,
         containment_shards=spec.containment_shards,
@@ -134,10 +138,6 @@ def minhash_steps(spec: DedupKind, input_folder: Path, folder: Path, executor: E
         containment_threshold=spec.containment_threshold,
         report_path=str(folder / "containment.jsonl") if contain else None,
     )
-    steps.append(Step("decisions", [decide], 1, 1))
-    apply = ApplyDedupDecisions(str(folder / "decisions"), spec.id, exclusion_writer=_exclusion(spec, folder))
-    steps.append(_apply_steps(input_folder, folder, spec, [apply], executor))
-    return steps
 
 
 def exact_steps(spec: DedupKind, input_folder: Path, folder: Path, executor: ExecutorConfig) -> list[Step]:

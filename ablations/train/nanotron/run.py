@@ -9,7 +9,6 @@ the same tasks as the hf trainer's checkpoints. A killed job resumes from nanotr
 
 from __future__ import annotations
 
-import math
 import shlex
 import subprocess
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from ablations.recipe.schema import RecipeConfig
+from ablations.train.budget import tokens_per_step, train_steps
 from ablations.train.nanotron.convert import convert_checkpoint
 from ablations.train.nanotron.yaml_writer import token_folder, write_config
 
@@ -50,12 +50,12 @@ def train_nanotron(cfg: RecipeConfig, tokens: Path, tokenizer_dir: Path, seed: i
         done = subprocess.run(["bash", "-c", script], stdout=log, stderr=subprocess.STDOUT)
     if done.returncode != 0:
         raise RuntimeError(f"nanotron training failed (exit {done.returncode}); see {out / 'train.log'}")
-    tokens_per_step = cfg.training.batch_size * cfg.model.max_seq_len
+    step_tokens = tokens_per_step(cfg.training, cfg.model)
     evals = []
     for step_dir in sorted((p for p in checkpoints.iterdir() if p.name.isdigit()), key=lambda p: int(p.name)):
         step = int(step_dir.name)
         convert_checkpoint(step_dir, folder / "models" / f"step-{step}", tokenizer_dir)
-        evals.append({"step": step, "tokens": step * tokens_per_step, "loss": None, "tasks": None})
+        evals.append({"step": step, "tokens": step * step_tokens, "loss": None, "tasks": None})
     if not evals:
         raise RuntimeError(f"nanotron wrote no checkpoint in {checkpoints}; see {out / 'train.log'}")
     total = evals[-1]["step"]
@@ -63,11 +63,11 @@ def train_nanotron(cfg: RecipeConfig, tokens: Path, tokenizer_dir: Path, seed: i
     return {
         "backend": "nanotron",
         "steps": total,
-        "tokens": total * tokens_per_step,
+        "tokens": total * step_tokens,
         "sequences_available": sequences,
         "epochs": total * cfg.training.batch_size / max(1, sequences),
         "evals": evals,
         "nanotron_config": str(config),
         "gpus": gpus,
-        "expected_steps": math.ceil(cfg.training.token_budget / tokens_per_step),
+        "expected_steps": train_steps(cfg.training, cfg.model),
     }

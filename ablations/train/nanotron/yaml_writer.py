@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from ablations.recipe.schema import RecipeConfig
+from ablations.train.budget import train_steps
 
 # nanotron's Llama parameter names that get no weight decay (the hf trainer exempts every 1-d parameter: the norms)
 NO_DECAY = [".*layernorm.*", ".*final_layer_norm.*"]
@@ -64,11 +65,6 @@ def token_folder(path: str | Path) -> TokenFolder:
     return TokenFolder(shards, tokenizer_dir, sizes.pop(), total)
 
 
-def train_steps(cfg: RecipeConfig) -> int:
-    """Optimizer steps for the token budget, as the hf trainer counts them."""
-    return max(1, math.ceil(cfg.training.token_budget / (cfg.training.batch_size * cfg.model.max_seq_len)))
-
-
 def checkpoint_interval(total: int, checkpoints: int) -> int:
     """nanotron saves every ``interval`` steps and at the end: at most ``checkpoints`` saves, the last at ``total``."""
     return max(1, math.ceil(total / checkpoints))
@@ -110,7 +106,7 @@ def build_config(
         raise NanotronConfigError(
             f"{tokens.shards}: {tokens.tokens} tokens, less than one training sequence (model.max_seq_len + 1)"
         )
-    total = train_steps(cfg)
+    total = train_steps(cfg.training, cfg.model)
     if total <= training.warmup_steps:
         raise NanotronConfigError(
             f"training.warmup_steps ({training.warmup_steps}) must be below the {total} training steps of the token "
