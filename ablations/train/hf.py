@@ -93,7 +93,7 @@ def rows_per_process(batch_size: int, processes: int) -> int:
     return batch_size // processes
 
 
-def train(  # one loop that reads top to bottom (nanoGPT style): data, model, optimizer, resume, steps, checkpoints
+def train(  # long: one loop read top to bottom (nanoGPT style): data, model, optimizer, resume, steps, checkpoints
     tokens: Path,
     vocab_size: int,
     model_cfg: ModelConfig,

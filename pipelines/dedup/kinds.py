@@ -49,7 +49,7 @@ class SurvivorChoice(DedupKind):
 class MinhashDedup(SurvivorChoice):
     """Near-duplicate books by MinHash LSH, verified on the whole signature; containment found on sampled shingles."""
 
-    def __init__(  # over 60 lines: one documented parameter per recipe key, a short body
+    def __init__(  # long: one documented parameter per recipe key, a short body
         self,
         keep: Keep = "best_quality",
         quality_key: QualityKey = "word_confidence",

@@ -70,6 +70,7 @@ def checkpoint_interval(total: int, checkpoints: int) -> int:
     return max(1, math.ceil(total / checkpoints))
 
 
+# long: one literal of nanotron's whole config, in the order of its YAML, reads better than pieces
 def build_config(
     cfg: RecipeConfig,
     tokens: TokenFolder,
