@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from datatrove.io import DataFolder
@@ -22,3 +24,14 @@ def listing_fingerprint(folder: DataFolder, files: list[str]) -> dict[str, Any]:
     """
     sizes = [(f, folder.size(f)) for f in sorted(files)]
     return {"files": len(sizes), "bytes": sum(s for _, s in sizes), "listing_sha256": stable_hash(sizes, 64)}
+
+
+def content_digest(folder: Path, pattern: str = "*.jsonl*") -> str:
+    """sha256 of the decompressed bytes of the matching files, in name order. Compressed bytes would not do: gzip
+    headers carry a time, so two runs writing the same documents write different ``.gz`` files."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob(pattern)):
+        with gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb") as f:
+            for chunk in iter(lambda f=f: f.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()

@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pipelines.fingerprint import stable_hash
+from pipelines.fingerprint import content_digest, stable_hash
 from pipelines.stages import Stage, finished
 
 
@@ -25,21 +25,19 @@ class TokensStage(Stage):
 
     @cached_property
     def key(self) -> dict[str, Any]:
-        # documents are shuffled with a seed of the experiment and the data: two variants never share an order by
-        # accident
-        shuffle_seed = int(stable_hash([self.seed, self.processed.name], 8), 16)
-        return {
-            "processed": self.processed.name,
-            "tokenizer": self.tokenizer.name,
-            "seed": self.seed,
-            "shuffle_seed": shuffle_seed,
-        }
+        return {"processed": self.processed.name, "tokenizer": self.tokenizer.name, "seed": self.seed}
+
+    def shuffle_seed(self) -> int:
+        """Documents are shuffled with a seed of the experiment and of the data's content: two variants never share
+        an order by accident, and the order does not move when only a stage folder's name (a config hash) does."""
+        return int(stable_hash([self.seed, content_digest(self.processed / "output")], 8), 16)
 
     def compute(self) -> dict[str, Any]:
         from datatrove.executor import LocalPipelineExecutor
         from datatrove.pipeline.readers import JsonlReader
         from datatrove.pipeline.tokens import DocumentTokenizer
 
+        shuffle_seed = self.shuffle_seed()
         LocalPipelineExecutor(
             pipeline=[
                 JsonlReader(str(self.processed / "output"), glob_pattern="*.jsonl*"),
@@ -49,7 +47,7 @@ class TokensStage(Stage):
                     eos_token=None,  # the tokenizer's post-processor starts every document with <|endoftext|>
                     save_filename="tokens",
                     shuffle_documents=True,
-                    seed=self.key["shuffle_seed"],
+                    seed=shuffle_seed,
                 ),
             ],
             tasks=1,
@@ -61,7 +59,7 @@ class TokensStage(Stage):
             for s in stats
             if "tokens" in s["stats"]
         )
-        return {"tokens": tokens}
+        return {"tokens": tokens, "shuffle_seed": shuffle_seed}
 
 
 def token_count(folder: Path) -> int:
