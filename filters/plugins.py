@@ -122,7 +122,7 @@ class Registry:
         for key in params:
             if key not in known:
                 raise PluginError(
-                    f"{self.kind} {name!r} has no parameter {key!r}; its parameters: {', '.join(known)}", key
+                    f"{self.kind} {name!r} has no parameter {key!r}; its parameters: {', '.join(known) or 'none'}", key
                 )
         try:
             hints = typing.get_type_hints(obj.__init__ if inspect.isclass(obj) else obj, include_extras=True)
