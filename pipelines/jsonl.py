@@ -24,6 +24,12 @@ def iterate(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
+def iterate_folder(folder: Path, pattern: str = "*.jsonl*") -> Iterator[dict[str, Any]]:
+    """The rows of every matching file in ``folder``, files in name order (a stage's ``output/`` shards)."""
+    for path in sorted(folder.glob(pattern)):
+        yield from iterate(path)
+
+
 def read(path: Path) -> list[dict[str, Any]]:
     """All rows of ``path``; none when it does not exist."""
     return list(iterate(path)) if path.exists() else []

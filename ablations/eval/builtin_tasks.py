@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import bz2
 import csv
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from ablations.eval.tasks import ChoiceTask, Item, TextTask
-
-
-def _jsonl(path: Path) -> Iterator[dict]:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
+from pipelines import jsonl
 
 
 def _labels(path: Path) -> list[str]:
@@ -61,7 +54,7 @@ class Blimp(ChoiceTask):
     def items(self, path: Path) -> Iterator[Item]:
         files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
         for f in files:
-            for r in _jsonl(f):
+            for r in jsonl.iterate(f):
                 yield {
                     "id": f"{r['UID']}/{r['pairID']}",
                     "query": "",
@@ -76,7 +69,7 @@ class Lambada(ChoiceTask):
     default_path = "eval/llmfoundry/language_understanding/lambada_openai.jsonl"
 
     def items(self, path: Path) -> Iterator[Item]:
-        for i, r in enumerate(_jsonl(path)):
+        for i, r in enumerate(jsonl.iterate(path)):
             yield {"id": str(i), "query": r["context"], "choices": [" " + r["continuation"]], "gold": 0}
 
 
@@ -98,7 +91,7 @@ class Piqa(ChoiceTask):
 
     def items(self, path: Path) -> Iterator[Item]:
         labels = _labels(path.with_name(path.stem + "-labels.lst"))
-        for i, (r, lab) in enumerate(zip(_jsonl(path), labels, strict=True)):
+        for i, (r, lab) in enumerate(zip(jsonl.iterate(path), labels, strict=True)):
             yield {"id": str(i), "query": r["goal"], "choices": [" " + r["sol1"], " " + r["sol2"]], "gold": int(lab)}
 
 
@@ -107,7 +100,7 @@ class ArcEasy(ChoiceTask):
     default_path = "eval/llmfoundry/world_knowledge/arc_easy.jsonl"
 
     def items(self, path: Path) -> Iterator[Item]:
-        for i, r in enumerate(_jsonl(path)):
+        for i, r in enumerate(jsonl.iterate(path)):
             query = r["query"].removeprefix("Question: ") + "\nAnswer:"
             yield {"id": str(i), "query": query, "choices": [" " + c for c in r["choices"]], "gold": int(r["gold"])}
 
@@ -125,7 +118,7 @@ class Winogrande(ChoiceTask):
 
     def items(self, path: Path) -> Iterator[Item]:
         labels = _labels(path.with_name(path.stem + "-labels.lst"))
-        for r, lab in zip(_jsonl(path), labels, strict=True):
+        for r, lab in zip(jsonl.iterate(path), labels, strict=True):
             s = r["sentence"]
             yield {
                 "id": r["qID"],

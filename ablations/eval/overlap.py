@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 from pathlib import Path
+
+from pipelines import jsonl
 
 
 def _grams(words: list[str], n: int) -> list[int]:
@@ -27,16 +27,13 @@ def overlap(train_folder: Path, eval_texts: dict[str, list[str]], n: int) -> dic
     found: set[int] = set()
     sizes = {len(_norm(x)) for texts in eval_texts.values() for x in texts}
     lengths = sorted({min(s, n) for s in sizes if s})
-    for shard in sorted(train_folder.glob("*.jsonl*")):
-        opener = gzip.open if shard.suffix == ".gz" else open
-        with opener(shard, "rt", encoding="utf-8") as f:
-            for line in f:
-                words = _norm(json.loads(line)["text"])
-                for k in lengths:
-                    for i in range(len(words) - k + 1):
-                        h = int.from_bytes(
-                            hashlib.blake2b(" ".join(words[i : i + k]).encode(), digest_size=8).digest(), "little"
-                        )
-                        if h in wanted:
-                            found.add(h)
+    for doc in jsonl.iterate_folder(train_folder):
+        words = _norm(doc["text"])
+        for k in lengths:
+            for i in range(len(words) - k + 1):
+                h = int.from_bytes(
+                    hashlib.blake2b(" ".join(words[i : i + k]).encode(), digest_size=8).digest(), "little"
+                )
+                if h in wanted:
+                    found.add(h)
     return {t: (sum(1 for g in items if g & found) / len(items) if items else 0.0) for t, items in item_grams.items()}

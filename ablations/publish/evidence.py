@@ -6,25 +6,16 @@ the candidate's variant and the variant it was tried on.
 from __future__ import annotations
 
 import difflib
-import gzip
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ablations.record.run import Decision, RunRecord
-
-
-def _open(path: Path):
-    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
+from pipelines import jsonl
 
 
 def iter_documents(folder: Path):
     """Every document (dict with text, id, metadata) of the JSONL files in ``folder``, files in name order."""
-    for path in sorted(folder.glob("*.jsonl*")):
-        with _open(path) as f:
-            for line in f:
-                if line.strip():
-                    yield json.loads(line)
+    return jsonl.iterate_folder(folder)
 
 
 def exclusions(folder: Path) -> dict[str, dict]:
