@@ -1,0 +1,177 @@
+"""Features of a page's OCR text that predict its character error rate (``filters.signals.cer_estimate``).
+
+Every feature is a share or mean over the page's whitespace tokens, computed from per-token values that are worked
+out once per distinct token and language (a memo, as the other token signals do), so a page costs one lookup per
+distinct token. Language-independent features (token shapes, character classes, OCR-debris patterns) are always
+measured; language features need the book language's resources and are NaN (missing) when it has none:
+
+- ``known``: share of words in the language's wordfreq list (Zipf >= 1), ``common``: Zipf >= 3, ``zipf``: mean Zipf;
+- ``char_lp``: mean log2 probability per character under the language's character trigram model
+  (``filters.signals.char_model``), ``char_low``: share of words scoring below the model's typical word by 2 bits;
+- ``confusable``: share of words not in the list that become a common word (Zipf >= 3) by undoing one typical OCR
+  confusion (rn/m, li/h, ii/n, long s read as f, c/e, 1/l, 0/o, u/n, ...).
+
+The model learns how much to trust each; trained with some rows' language features blanked, it still estimates
+when a language has no resources (``filters.signals.cer_model``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+
+from filters.signals.char_model import CharTrigramModel, char_model
+from filters.signals.words import core_form, has_letter
+
+LANGUAGE_FEATURES = ("known", "common", "zipf", "char_lp", "char_low", "confusable")
+SHAPE_FEATURES = (
+    "log_tokens", "mean_len", "letter_tokens", "digit_mix", "inner_punct", "mixed_case", "short_word",
+    "no_vowel", "triple", "punct_only", "letters", "digits", "punct", "symbols", "non_ascii", "upper_words",
+)  # fmt: skip
+FEATURES = SHAPE_FEATURES + LANGUAGE_FEATURES
+CONFUSIONS = (
+    ("rn", "m"), ("m", "rn"), ("li", "h"), ("h", "li"), ("ii", "n"), ("n", "ii"), ("in", "m"), ("ri", "n"),
+    ("vv", "w"), ("cl", "d"), ("tl", "d"), ("f", "s"), ("c", "e"), ("e", "c"), ("u", "n"), ("n", "u"), ("o", "a"),
+    ("a", "o"), ("t", "f"), ("b", "h"), ("h", "b"), ("l", "i"), ("i", "l"), ("1", "l"), ("l", "1"), ("0", "o"),
+    ("5", "s"), ("8", "s"), ("ii", "u"), ("y", "v"), ("v", "y"), ("é", "e"), ("e", "é"),
+)  # fmt: skip
+_VOWELS = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœěůąęóиаеоуыэюяъьіїєαεηιουωάέήίόύώ")
+_LOW_MARGIN = 2.0  # bits per character below the language's typical word that mark a word as unlikely
+# token fields (one tuple per distinct token): see ``token_values``
+_N_FIELDS = 21
+
+
+def _language_resources(lang: str | None) -> tuple[dict[str, float], CharTrigramModel, float] | None:
+    """(word -> Zipf, character model, the model's typical word score) of ``lang``, or None without them."""
+    if not lang:
+        return None
+    cached = _RESOURCES.get(lang)
+    if cached is None and lang not in _RESOURCES:
+        cached = _RESOURCES[lang] = _load_resources(lang)
+    return cached
+
+
+_RESOURCES: dict[str, tuple | None] = {}
+
+
+def _load_resources(lang: str) -> tuple[dict[str, float], CharTrigramModel, float] | None:
+    model = char_model(lang)
+    if model is None:
+        return None
+    import wordfreq
+
+    zipf = {w: math.log10(f) + 9 for w, f in wordfreq.get_frequency_dict(lang, "best").items() if f >= 1e-8}
+    top = sorted(((z, w) for w, z in zipf.items() if w.isalpha()), reverse=True)[:20_000]
+    typical = sorted(model.word_score(w) for _, w in top)[len(top) // 2]
+    return zipf, model, typical
+
+
+def _confusable(word: str, zipf: dict[str, float]) -> bool:
+    """Whether undoing one OCR confusion turns ``word`` into a common word of the list."""
+    for wrong, right in CONFUSIONS:
+        start = word.find(wrong)
+        while start >= 0:
+            if zipf.get(word[:start] + right + word[start + len(wrong) :], 0.0) >= 3.0:
+                return True
+            start = word.find(wrong, start + 1)
+    return False
+
+
+def _char_classes(token: str) -> tuple[int, int, int, int, int]:
+    """(letters, digits, punctuation, other symbols, non-ASCII characters) of a token."""
+    letters = digits = punct = symbols = 0
+    for ch in token:
+        if ch.isalpha():
+            letters += 1
+        elif ch.isdigit():
+            digits += 1
+        elif unicodedata.category(ch)[0] == "P":
+            punct += 1
+        else:
+            symbols += 1
+    non_ascii = 0 if token.isascii() else sum(1 for ch in token if ord(ch) > 127)
+    return letters, digits, punct, symbols, non_ascii
+
+
+_INNER_PUNCT = re.compile(r"\w[^\w\s'’\-]+\w")
+_MIXED_CASE = re.compile(r"[^\W\d_][^\W\d_]*?(?<=[a-zß-ÿ])[A-ZÀ-Þ]")
+_TRIPLE = re.compile(r"([^\W\d_])\1\1", re.IGNORECASE)
+
+
+def token_values(token: str, resources: tuple | None) -> tuple:  # long: one flat record of every token value
+    """The per-token values the page features sum: see ``_N_FIELDS``; language values are 0 without resources."""
+    letters, digits, punct, symbols, non_ascii = _char_classes(token)
+    core = core_form(token)
+    word = core.lower()
+    is_word = has_letter(word)
+    alpha = word.isalpha()
+    digit_mix = is_word and digits > 0
+    inner = is_word and _INNER_PUNCT.search(core) is not None
+    mixed = is_word and _MIXED_CASE.search(core) is not None
+    short = alpha and len(word) == 1
+    no_vowel = alpha and len(word) >= 4 and not (_VOWELS & set(word))
+    triple = alpha and _TRIPLE.search(word) is not None
+    upper = alpha and len(core) > 1 and core.isupper()
+    known = common = confusable = 0
+    zipf_value = char_lp = char_low = 0.0
+    if resources is not None and is_word:
+        zipf, model, typical = resources
+        z = zipf.get(word, 0.0)
+        known, common, zipf_value = int(z >= 1.0), int(z >= 3.0), z
+        if alpha:
+            char_lp = model.word_score(word)
+            char_low = float(char_lp < typical - _LOW_MARGIN)
+        if not known and alpha and len(word) >= 3:
+            confusable = int(_confusable(word, zipf))
+    return (
+        len(token), int(is_word), int(digit_mix), int(inner), int(mixed), int(short), int(no_vowel), int(triple),
+        int(not letters and not digits), letters, digits, punct, symbols, non_ascii, int(upper),
+        known, common, zipf_value, char_lp, char_low, confusable,
+    )  # fmt: skip
+
+
+class PageFeatures:
+    """Computes ``FEATURES`` for pages, with a per-language memo of token values."""
+
+    def __init__(self, memo_limit: int = 500_000):
+        self._memo: dict[str | None, dict[str, tuple]] = {}
+        self.memo_limit = memo_limit
+
+    def features(self, counts: Counter, lang: str | None) -> list[float]:
+        """The feature vector (``FEATURES`` order) of a page given its token counts and the book language."""
+        resources = _language_resources(lang)
+        key = lang if resources is not None else None
+        memo = self._memo.setdefault(key, {})
+        if len(memo) > self.memo_limit:
+            memo.clear()
+        sums = [0.0] * _N_FIELDS
+        tokens = 0
+        for token, n in counts.items():
+            values = memo.get(token)
+            if values is None:
+                values = memo[token] = token_values(token, resources)
+            tokens += n
+            for i, v in enumerate(values):
+                if v:
+                    sums[i] += v * n
+        return self.from_sums(sums, tokens, resources is not None)
+
+    @staticmethod
+    def from_sums(sums: list[float], tokens: int, has_language: bool) -> list[float]:
+        """Shares and means from the summed token values."""
+        nan = math.nan
+        if not tokens:
+            return [nan] * len(FEATURES)
+        chars = sums[0] or 1.0
+        words = sums[1]
+        per_word = (lambda i: sums[i] / words) if words else (lambda i: nan)
+        shape = [
+            math.log1p(tokens), chars / tokens, words / tokens, per_word(2), per_word(3), per_word(4), per_word(5),
+            per_word(6), per_word(7), sums[8] / tokens, sums[9] / chars, sums[10] / chars, sums[11] / chars,
+            sums[12] / chars, sums[13] / chars, per_word(14),
+        ]  # fmt: skip
+        if not has_language or not words:
+            return shape + [nan] * len(LANGUAGE_FEATURES)
+        return shape + [per_word(15), per_word(16), per_word(17), per_word(18), per_word(19), per_word(20)]

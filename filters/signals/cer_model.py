@@ -1,0 +1,147 @@
+"""The CER estimator's model: page features -> estimated character error rate (0 to 1), learned from gold.
+
+A gradient-boosted tree ensemble (scikit-learn's ``HistGradientBoostingRegressor``, which takes missing values) fitted
+on ``filters.signals.cer_features`` of OCR pages with their true CER (``filters.signals.cer_gold``), predicting the
+square root of the CER (so that errors on clean pages count as much as on bad ones). Collections are weighted
+by one over the square root of their size, so one large subset does not decide alone; a share of the rows is
+repeated with the language features blanked, so the model still estimates for a language without resources.
+
+Saved as one ``joblib`` file holding the estimator, its feature names and its training record, with the record
+also written beside it as ``<file>.json`` for people and run records. Loading checks the format and the features.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from filters.signals.cer_features import FEATURES, LANGUAGE_FEATURES, PageFeatures
+from filters.signals.cer_gold import GoldPage
+
+FORMAT = "finebooks-cer-estimator/1"
+# py3langid codes whose wordfreq list goes by another name
+WORDFREQ_CODE = {"no": "nb", "nn": "nb", "hr": "sh", "sr": "sh", "bs": "sh", "tl": "fil"}
+PARAMS: dict = {
+    "max_iter": 300, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 20,
+    "l2_regularization": 1.0, "blank_fraction": 0.25,
+}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def all_languages() -> tuple[str, ...]:
+    """Every language py3langid knows (its model ships in the package)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return tuple(sorted(set(LanguageIdentifier.from_model_file(MODEL_FILE).nb_classes)))
+
+
+def resource_language(lang: str | None) -> str | None:
+    """The wordfreq code of a detected language."""
+    return WORDFREQ_CODE.get(lang, lang) if lang else None
+
+
+def detect(text: str) -> str:
+    from filters.signals.words import detect_language
+
+    return detect_language(text[:3000], list(all_languages()))
+
+
+def featurize(pages: list[GoldPage], extractor: PageFeatures | None = None) -> tuple[np.ndarray, list[str]]:
+    """Feature rows of gold pages (each page's language detected on its own text) and the languages."""
+    from collections import Counter
+
+    extractor = extractor or PageFeatures()
+    rows, langs = [], []
+    for page in pages:
+        lang = detect(page.text)
+        langs.append(lang)
+        rows.append(extractor.features(Counter(page.text.split()), resource_language(lang)))
+    return np.asarray(rows, dtype=float), langs
+
+
+def collection_weights(collections: list[str]) -> np.ndarray:
+    counts: dict[str, int] = {}
+    for c in collections:
+        counts[c] = counts.get(c, 0) + 1
+    w = np.array([1 / math.sqrt(counts[c]) for c in collections])
+    return w / w.mean()
+
+
+@dataclass
+class CerModel:
+    estimator: object
+    features: tuple[str, ...] = FEATURES
+    record: dict = field(default_factory=dict)
+
+    def predict(self, rows: np.ndarray) -> np.ndarray:
+        """Estimated CER (0 to 1) of feature rows."""
+        if len(rows) == 0:
+            return np.zeros(0)
+        root = self.estimator.predict(np.asarray(rows, dtype=float))
+        return np.clip(root, 0.0, 1.0) ** 2
+
+    def save(self, path: str | Path) -> str:
+        """Write the model file and ``<file>.json``; return the file's sha256."""
+        import joblib
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump({"format": FORMAT, "features": list(self.features), "estimator": self.estimator,
+                     "record": self.record}, path)  # fmt: skip
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        Path(f"{path}.json").write_text(json.dumps({**self.record, "sha256": digest}, indent=2) + "\n")
+        return digest
+
+
+def fit(rows: np.ndarray, cer: list[float], collections: list[str], seed: int = 0, params: dict | None = None):
+    """A fitted ``CerModel`` (no record yet) on feature rows and their true CER."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    params = {**PARAMS, **(params or {})}
+    y = np.sqrt(np.clip(np.asarray(cer, dtype=float), 0.0, 1.0))
+    w = collection_weights(collections)
+    rng = np.random.default_rng(seed)
+    blank = rng.random(len(rows)) < params["blank_fraction"]
+    extra = rows[blank].copy()
+    lang_cols = [FEATURES.index(f) for f in LANGUAGE_FEATURES]
+    extra[:, lang_cols] = np.nan
+    X = np.vstack([rows, extra])
+    est = HistGradientBoostingRegressor(
+        loss="squared_error", max_iter=params["max_iter"], learning_rate=params["learning_rate"],
+        max_leaf_nodes=params["max_leaf_nodes"], min_samples_leaf=params["min_samples_leaf"],
+        l2_regularization=params["l2_regularization"], random_state=seed,
+    )  # fmt: skip
+    est.fit(X, np.concatenate([y, y[blank]]), sample_weight=np.concatenate([w, w[blank]]))
+    return CerModel(est)
+
+
+class ModelFileError(ValueError):
+    """A CER model file that cannot be used, naming it."""
+
+
+def load_model(path: str | Path) -> CerModel:
+    import joblib
+
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"CER estimator model {str(path)!r} not found; train one with: python -m filters.signals.train_cer "
+            f"--gold icdar:<OCR/gold folder> --out {path}"
+        )
+    try:
+        data = joblib.load(path)
+    except Exception as e:  # noqa: BLE001 (any unpickling failure is a bad model file)
+        raise ModelFileError(f"{path}: not a CER estimator model file ({e.__class__.__name__}: {e})") from e
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a CER estimator model file (expected format {FORMAT})")
+    if tuple(data["features"]) != FEATURES:
+        raise ModelFileError(
+            f"{path}: trained on features {data['features']}, this version computes {list(FEATURES)}: retrain it"
+        )
+    return CerModel(data["estimator"], tuple(data["features"]), data.get("record", {}))
