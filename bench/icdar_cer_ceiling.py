@@ -75,6 +75,7 @@ def main() -> None:
     args = p.parse_args()
     data = Path(args.data)
     docs = [read_icdar(f) for f in icdar_files(data / "ocr_gold/icdar2017/Full_12M/eng_monograph")]
+    docs = [d for d in docs if d.cer is not None]  # a document without (enough) gold has no CER
     cer = [d.cer for d in docs]
     pairs = Counter(
         (o, g) for d in docs for o, g in zip(d.ocr_aligned, d.gold_aligned, strict=True) if g != "#" and o != g

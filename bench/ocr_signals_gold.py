@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     pooled_values, pooled_bad = [], []
     for name in ICDAR_SETS:
         folder = data / "ocr_gold" / "icdar2017" / "Full_12M" / name
-        docs = [(p, read_icdar(p)) for p in icdar_files(folder)]
+        docs = [(p, d) for p in icdar_files(folder) if (d := read_icdar(p)).cer is not None]  # None: no gold
         lang = "en" if name.startswith("eng") else "fr"
         cer = [d.cer for _, d in docs]
         scored = [measure(steps, d.ocr_scored, lang) for _, d in docs]

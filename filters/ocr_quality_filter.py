@@ -10,7 +10,7 @@ from datatrove.pipeline.writers.disk_base import DiskWriter
 
 from filters.pages import set_pages
 from filters.signals import SIGNALS, TRAINING_FREE, signal_class
-from filters.signals.base import BOOK_KEY, PAGE_KEY
+from filters.signals.base import ABSTAIN_KEY, BOOK_KEY, PAGE_KEY
 from filters.signals.word_signals import WordSignals
 from filters.textview import text_view
 
@@ -20,6 +20,9 @@ SignalName = Literal[tuple(SIGNALS)]  # the registered signals (filters/signals/
 DEFAULT_MIN: dict[str, float] = {"dict_ratio": 0.85, "word_confidence": 0.5}
 DEFAULT_MAX: dict[str, float] = {"garbage_ratio": 0.05}
 PAGE_LISTS = ("page_files", "page_word_confidence", "page_numbers")
+# the languages the default thresholds of the word-based signals were set on (clean and OCR'd books in these)
+CALIBRATED_LANGUAGES = ("en", "fr", "de", "es", "it", "nl", "pt")
+LANGUAGE_SIGNALS = ("dict_ratio", "garbage_ratio")  # signals whose scale depends on the language's spelling
 
 
 class OcrQualityFilter(BaseFilter):
@@ -27,9 +30,17 @@ class OcrQualityFilter(BaseFilter):
 
     ``min`` / ``max`` map signal names to thresholds; a value outside drops with reason ``<signal>_below_min`` /
     ``<signal>_above_max``. A signal that could not be measured (None, e.g. no word confidence in plain text)
-    has no say. Signals missing from the metadata are computed here with their defaults when they need no
-    trained model (``compute_missing``; ``dict_ratio`` and ``garbage_ratio`` together, in one pass over the
-    tokens: ``filters.signals.word_signals``); a model-based signal must come from its own block earlier.
+    has no say; a signal that abstained (no resource for the book's language: ``metadata["ocr_signals_abstained"]``)
+    has no say either, and is counted as ``abstained_<signal>_<language>`` (the run summary warns with these
+    counts). The thresholds of ``dict_ratio`` and ``garbage_ratio`` hold for ``threshold_languages`` (default: the
+    seven languages they were set on; empty = every language): in a book of another language these signals are
+    measured and recorded but have no say (a book whose language is not recorded is judged), counted as
+    ``uncalibrated_<signal>_<language>`` (historic Polish,
+    Slovene and Bulgarian gold text scores a median ``dict_ratio`` of 0.60-0.68 against today's word lists, so
+    the 0.85 set on Western European books would drop them all, good OCR or not). Signals missing from the
+    metadata are computed here with their defaults when they need no trained model (``compute_missing``;
+    ``dict_ratio`` and ``garbage_ratio`` together, in one pass over the tokens: ``filters.signals.word_signals``);
+    a model-based signal must come from its own block earlier.
 
     ``level: page`` judges each page with at least ``min_page_words`` words and drops the bad ones; the book is
     kept (rewritten with ``set_pages``, so page offsets stay true) when at least ``min_kept_fraction`` of its
@@ -48,6 +59,7 @@ class OcrQualityFilter(BaseFilter):
         min_kept_fraction: float = 0.5,
         min_page_words: int = 50,
         compute_missing: bool = True,
+        threshold_languages: tuple[str, ...] = CALIBRATED_LANGUAGES,
         exclusion_writer: DiskWriter | None = None,
     ):
         super().__init__(exclusion_writer)
@@ -57,6 +69,7 @@ class OcrQualityFilter(BaseFilter):
         self.min_kept_fraction = min_kept_fraction
         self.min_page_words = min_page_words
         self.compute_missing = compute_missing
+        self.threshold_languages = tuple(threshold_languages)
         self.signals = list(dict.fromkeys([*self.min, *self.max]))
         for name in self.signals:
             signal_class(name)  # raises on an unknown name
@@ -91,32 +104,52 @@ class OcrQualityFilter(BaseFilter):
                 self._computer(name).measure(doc)
             self.stat_update(f"computed_{name}")
 
+    def silent_signals(self, doc: Document) -> set[str]:
+        """The judged signals that have no say on ``doc``, each counted: ``abstained_<signal>_<language>`` (no
+        resource for the language) or ``uncalibrated_<signal>_<language>`` (no threshold for it)."""
+        abstained = doc.metadata.get(ABSTAIN_KEY) or {}
+        lang = doc.metadata.get("language") or "unknown"
+        silent = set()
+        for name in self.signals:
+            if name in abstained:
+                self.stat_update(f"abstained_{name}_{lang}")
+                silent.add(name)
+            elif (
+                name in LANGUAGE_SIGNALS
+                and self.threshold_languages
+                and lang not in (*self.threshold_languages, "unknown")
+            ):
+                self.stat_update(f"uncalibrated_{name}_{lang}")
+                silent.add(name)
+        return silent
+
     def _computer(self, name: str):
         """This filter's own instance (default parameters) of a training-free signal."""
         if name not in self._computers:
             self._computers[name] = signal_class(name)()
         return self._computers[name]
 
-    def judge(self, values: dict[str, float | None]) -> str | None:
-        """The reason to drop, or None to keep."""
+    def judge(self, values: dict[str, float | None], silent: set[str] = frozenset()) -> str | None:
+        """The reason to drop, or None to keep; ``silent`` signals have no say."""
         for name, threshold in self.min.items():
             v = values.get(name)
-            if v is not None and v < threshold:
+            if v is not None and v < threshold and name not in silent:
                 return f"{name}_below_min"
         for name, threshold in self.max.items():
             v = values.get(name)
-            if v is not None and v > threshold:
+            if v is not None and v > threshold and name not in silent:
                 return f"{name}_above_max"
         return None
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         self.ensure_signals(doc)
+        silent = self.silent_signals(doc)
         if self.level == "book":
-            reason = self.judge(doc.metadata[BOOK_KEY])
+            reason = self.judge(doc.metadata[BOOK_KEY], silent)
             return (False, reason) if reason else True
-        return self.filter_pages(doc)
+        return self.filter_pages(doc, silent)
 
-    def filter_pages(self, doc: Document) -> bool | tuple[bool, str]:
+    def filter_pages(self, doc: Document, silent: set[str] = frozenset()) -> bool | tuple[bool, str]:
         view = text_view(doc)
         page_signals = doc.metadata[PAGE_KEY]
         keep: list[int] = []
@@ -124,7 +157,7 @@ class OcrQualityFilter(BaseFilter):
         for i, words in enumerate(view.page_words):
             reason = None
             if len(words) >= self.min_page_words:
-                reason = self.judge({n: page_signals[n]["values"][i] for n in self.signals})
+                reason = self.judge({n: page_signals[n]["values"][i] for n in self.signals}, silent)
             if reason:
                 dropped.append((i, reason))
                 self.stat_update("pages_dropped", f"pages_dropped_{reason}")

@@ -15,11 +15,22 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
+from datatrove.utils.logging import logger
+
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig
 from pipelines.readers.base import SourceUnavailable
 from pipelines.stages import Stage, StageResult
 from pipelines.stages import start as start_stage
-from pipelines.stats import BookCounter, account, counter_step, counter_total, counts, merged_stats, prefixed
+from pipelines.stats import (
+    BookCounter,
+    account,
+    counter_step,
+    counter_total,
+    counts,
+    merged_stats,
+    prefixed,
+    silent_signal_warnings,
+)
 
 INPUT_COUNTER = "input"
 OUTPUT_COUNTER = "kept"
@@ -78,7 +89,8 @@ def build_pipeline(data: DataConfig, blocks: list[BlockSpec], folder: Path, prog
 
 
 def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any]:
-    """Documents, pages and bytes in and kept; drops per block and reason; skips per source and reason."""
+    """Documents, pages and bytes in and kept; drops per block and reason; skips per source and reason; warnings
+    (logged too) for OCR-quality signals that had no say on some books, with counts per language."""
     by_name = {s.name: s for s in stats.stats}
 
     def find(suffix: str):
@@ -101,6 +113,9 @@ def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any
             reasons["unspecified"] = total - sum(reasons.values())
         if total:
             summary["dropped"][b.id] = reasons
+        for warning in silent_signal_warnings(b.id, metrics):
+            logger.warning(warning)
+            summary.setdefault("warnings", []).append(warning)
     return account(summary)
 
 

@@ -91,3 +91,28 @@ def chain_summaries(process: dict[str, Any], dedup: list[tuple[str, dict[str, An
             out["dropped"][stage_id] = dict(s["dropped"])
         out["kept"] = s["kept"]
     return account(out)
+
+
+SILENT = {  # counter prefix -> why the signal had no say (filters/ocr_quality_filter.py)
+    "abstained_": "no resource (word list, model) for the language",
+    "uncalibrated_": "no threshold set for the language",
+}
+
+
+def silent_signal_warnings(block: str, metrics) -> list[str]:
+    """Warnings for the OCR-quality signals that had no say on some books (``abstained_<signal>_<language>`` and
+    ``uncalibrated_<signal>_<language>`` counters), e.g. ``ocr_quality: dict_ratio abstained on 63 books (la: 63):
+    no resource (word list, model) for the language; they were not judged on it``."""
+    out = []
+    for prefix, why in SILENT.items():
+        by_signal: dict[str, dict[str, int]] = {}
+        for key, n in prefixed(metrics, prefix).items():
+            signal, _, lang = key.rpartition("_")
+            by_signal.setdefault(signal, {})[lang] = n
+        for signal, langs in by_signal.items():
+            detail = ", ".join(f"{lang}: {n}" for lang, n in sorted(langs.items(), key=lambda kv: -kv[1]))
+            out.append(
+                f"{block}: {signal} {prefix.rstrip('_')} on {sum(langs.values())} books ({detail}): {why}; "
+                "they were not judged on it"
+            )
+    return out

@@ -7,6 +7,10 @@ Metadata scheme (one for every signal):
   with nothing to measure) and its weight (words, tokens or segments measured on that page). The book value is
   the signal's ``aggregate`` of the page values and weights, so a page-level filter that drops pages recomputes
   it exactly from what is left.
+- ``metadata["ocr_signals_abstained"][name] = reason``: a signal that needs a resource for the book's language
+  (a word list, a KenLM or fastText model trained on given languages) and has none abstains: book and page
+  values None (weights 0) and the reason here, e.g. ``{"dict_ratio": "no word list for language 'la'"}``.
+  The language is ``metadata["language"]``, detected among every language py3langid knows when not given.
 
 ``SIGNALS`` maps signal names to their step classes (``filters.signals.<module>:<Class>``), loaded lazily so
 that a signal's optional dependency (kenlm, fasttext, py3langid) is imported only when the signal is used.

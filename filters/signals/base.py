@@ -16,6 +16,7 @@ from filters.textview import TextView, text_view
 
 BOOK_KEY = "ocr_signals"
 PAGE_KEY = "ocr_page_signals"
+ABSTAIN_KEY = "ocr_signals_abstained"  # signal name -> why it gave no value (filters/signals/__init__.py)
 
 PageScore = tuple[float | None, int]  # (value, weight); value None when the page has nothing to measure
 
@@ -55,6 +56,17 @@ def weighted_mean(values: list[float | None], weights: list[int]) -> float | Non
     return sum(v * w for v, w in zip(values, weights, strict=True) if v is not None) / total
 
 
+def model_abstention(doc: Document, view: TextView, languages: tuple[str, ...]) -> str | None:
+    """Why a model trained on ``languages`` (empty: any) cannot score ``doc``: its language is not one of them."""
+    if not languages:
+        return None
+    from filters.signals.words import book_language
+
+    lang = book_language(view.text, doc.metadata)
+    doc.metadata.setdefault("language", lang)
+    return None if lang in languages else f"model not trained for language {lang!r}"
+
+
 class OcrSignal(PipelineStep):
     """Computes one signal (``signal``) for every page of a book and for the whole book, into metadata.
 
@@ -74,9 +86,22 @@ class OcrSignal(PipelineStep):
     def aggregate(cls, values: list[float | None], weights: list[int]) -> float | None:
         return weighted_mean(values, weights)
 
+    def abstention(self, doc: Document, view: TextView) -> str | None:
+        """Why this signal cannot measure ``doc`` (no resource for its language), or None when it can."""
+        return None
+
     def measure(self, doc: Document) -> float | None:
-        """Compute and store the signal on ``doc``; return the book value."""
-        return self.record(doc, self.page_scores(doc, text_view(doc)))
+        """Compute and store the signal on ``doc`` (or its abstention); return the book value."""
+        view = text_view(doc)
+        reason = self.abstention(doc, view)
+        if reason:
+            return self.abstain(doc, len(view.pages), reason)
+        return self.record(doc, self.page_scores(doc, view))
+
+    def abstain(self, doc: Document, n_pages: int, reason: str) -> None:
+        """Store no value for the book and its pages, and ``reason`` in ``metadata["ocr_signals_abstained"]``."""
+        self.record(doc, [(None, 0)] * n_pages)
+        doc.metadata.setdefault(ABSTAIN_KEY, {})[self.signal] = reason
 
     def record(self, doc: Document, scores: list[PageScore]) -> float | None:
         """Store page scores and their book aggregate on ``doc``; return the book value."""
@@ -85,13 +110,17 @@ class OcrSignal(PipelineStep):
         book = self.aggregate(values, weights)
         doc.metadata.setdefault(BOOK_KEY, {})[self.signal] = book
         doc.metadata.setdefault(PAGE_KEY, {})[self.signal] = {"values": values, "n": weights}
+        doc.metadata.get(ABSTAIN_KEY, {}).pop(self.signal, None)  # measured now: an earlier abstention is stale
         return book
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         for doc in data:
             with self.track_time():
                 value = self.measure(doc)
-            self.stat_update("measured" if value is not None else "not_measured")
+            abstained = doc.metadata.get(ABSTAIN_KEY, {}).get(self.signal)
+            self.stat_update("measured" if value is not None else "abstained" if abstained else "not_measured")
+            if abstained:
+                self.stat_update(f"abstained_{doc.metadata.get('language', 'unknown')}")
             if value is not None:
                 self.stat_update(self.signal, value=value)
             yield doc

@@ -6,7 +6,7 @@ import os
 
 from datatrove.data import Document
 
-from filters.signals.base import OcrSignal, PageScore
+from filters.signals.base import OcrSignal, PageScore, model_abstention
 from filters.textview import TextView
 
 CLEAN_LABEL = "__label__clean"
@@ -23,14 +23,16 @@ class FasttextQualitySignal(OcrSignal):
 
     ``model`` is made by ``python -m filters.signals.train_fasttext`` (default
     ``$FINEBOOKS_CACHE/models/fasttext-ocr-quality.bin``). Pages are weighted by their word count.
+    With ``languages`` (those the model was trained on) it abstains on a book in another language.
     """
 
     name = "🏷 fastText OCR quality"
     signal = "fasttext_quality"
     bad_side = "low"
 
-    def __init__(self, model: str = "", max_words: int = 2000):
+    def __init__(self, model: str = "", max_words: int = 2000, languages: tuple[str, ...] = ()):
         super().__init__()
+        self.languages = tuple(languages)  # the languages the model was trained on (empty: any)
         self.model_path = model or default_model()
         self.max_words = max_words
         self._model = None
@@ -52,6 +54,9 @@ class FasttextQualitySignal(OcrSignal):
     def p_clean(self, words: list[str]) -> float:
         labels, probs = self.model.predict(" ".join(words[: self.max_words]), k=2)
         return float(dict(zip(labels, probs, strict=True)).get(CLEAN_LABEL, 0.0))
+
+    def abstention(self, doc: Document, view: TextView) -> str | None:
+        return model_abstention(doc, view, self.languages)
 
     def page_scores(self, doc: Document, view: TextView) -> list[PageScore]:
         return [(self.p_clean(words), len(words)) if words else (None, 0) for words in view.page_words]

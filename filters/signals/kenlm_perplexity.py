@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from datatrove.data import Document
 
-from filters.signals.base import OcrSignal, PageScore
+from filters.signals.base import OcrSignal, PageScore, model_abstention
 from filters.textview import TextView
 
 BOUNDARY = "▁"  # the word-boundary token (whitespace runs)
@@ -39,15 +39,17 @@ class KenlmPerplexitySignal(OcrSignal):
 
     ``model`` is an ARPA or KenLM binary file made by ``python -m filters.signals.train_kenlm`` (default:
     ``$FINEBOOKS_CACHE/models/kenlm-char5.binary``). The book value is the geometric mean of the page values
-    weighted by characters scored (i.e. the book's own perplexity).
+    weighted by characters scored (i.e. the book's own perplexity). With ``languages`` (those the model was
+    trained on) it abstains on a book in another language.
     """
 
     name = "🧮 KenLM char perplexity"
     signal = "kenlm_perplexity"
     bad_side = "high"
 
-    def __init__(self, model: str = "", chunk_chars: int = CHUNK_CHARS):
+    def __init__(self, model: str = "", chunk_chars: int = CHUNK_CHARS, languages: tuple[str, ...] = ()):
         super().__init__()
+        self.languages = tuple(languages)  # the languages the model was trained on (empty: any)
         self.model_path = model or default_model()
         self.chunk_chars = chunk_chars
         self._model = None
@@ -75,6 +77,9 @@ class KenlmPerplexitySignal(OcrSignal):
             logp += model.score(sentence, bos=True, eos=True)
             n += sentence.count(" ") + 2  # tokens + </s>
         return logp, n
+
+    def abstention(self, doc: Document, view: TextView) -> str | None:
+        return model_abstention(doc, view, self.languages)
 
     def page_scores(self, doc: Document, view: TextView) -> list[PageScore]:
         out: list[PageScore] = []

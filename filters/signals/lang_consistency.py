@@ -39,11 +39,7 @@ class LangConsistencySignal(OcrSignal):
         return [" ".join(words[s : s + k]) for s in starts]
 
     def identify(self, text: str) -> str:
-        if self.languages:
-            return detect_language(text, self.languages)
-        import py3langid
-
-        return py3langid.classify(text)[0]
+        return detect_language(text, self.languages)
 
     def page_scores(self, doc: Document, view: TextView) -> list[PageScore]:
         page_langs = [[self.identify(s) for s in self.page_segments(words)] for words in view.page_words]

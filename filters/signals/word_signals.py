@@ -15,7 +15,7 @@ from datatrove.data import Document
 from filters.signals.base import PageScore, page_code_sum, page_token_counts
 from filters.signals.dict_ratio import SHIFT, DictRatioSignal
 from filters.signals.garbage_ratio import GarbageRatioSignal
-from filters.signals.words import core_form, wordlist
+from filters.signals.words import core_form
 from filters.textview import text_view
 
 # a token's packed code: bit 0 a word of the list, bit FIELD counted (has letters), bit 2 * FIELD garbage; summed
@@ -34,10 +34,14 @@ class WordSignals:
         self._memo: dict[str, dict[str, int]] = {}  # per language: printed token -> packed code
 
     def page_scores(self, doc: Document) -> dict[str, list[PageScore]]:
-        """``{"dict_ratio": ..., "garbage_ratio": ...}``; records the detected language as ``dict_ratio`` does."""
+        """``{"dict_ratio": ..., "garbage_ratio": ...}``; records the detected language as ``dict_ratio`` does.
+
+        Without ``"dict_ratio"`` when that signal abstains (no word list for the book's language)."""
         view = text_view(doc)
         lang = self.dict_signal.language(doc, view)
-        words = wordlist(lang, self.dict_signal.min_zipf)
+        if self.dict_signal.abstention(doc, view):  # no word list: garbage_ratio alone (the caller records why)
+            return {GarbageRatioSignal.signal: self.garbage_signal.page_scores(doc, view)}
+        words = self.dict_signal.words(lang)
         memo = self._memo.setdefault(lang, {})
         if len(memo) > _MEMO_LIMIT:
             memo.clear()

@@ -17,7 +17,13 @@ HISTORIC = str.maketrans(
 )
 # stripped from both ends of a token before lookup
 EDGE_PUNCT = "\"'.,;:!?()[]{}<>«»“”„‟‹›*†‡§¶|/\\_-–—―~`^·•°"
-VOWELS = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœAEIOUYÀÁÂÃÄÅÆÈÉÊËÌÍÎÏÒÓÔÕÖØÙÚÛÜÝŸŒ")
+# vowels of the Latin (with Central European letters), Greek and Cyrillic alphabets (ъ and ь: Bulgarian and
+# pre-reform spelling use them as vowels; ѣ yat)
+VOWELS = frozenset(
+    "aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœāăąēĕėęěīĭįıōŏőūŭůűųAEIOUYÀÁÂÃÄÅÆÈÉÊËÌÍÎÏÒÓÔÕÖØÙÚÛÜÝŸŒĀĂĄĒĔĖĘĚĪĬĮİŌŎŐŪŬŮŰŲ"
+    "αεηιουωάέήίόύώϊϋΐΰΑΕΗΙΟΥΩΆΈΉΊΌΎΏ"
+    "аеёиоуыэюяіїєъьѣѫѧАЕЁИОУЫЭЮЯІЇЄЪЬѢѪѦ"
+)
 # inside a token, anything but letters, digits and apostrophes separates words: "me—and", "you.Juno" (print
 # without spaces, flattened line breaks), "sea-shore" (each part must be a word)
 _SPLIT = re.compile(r"[^\w']+")
@@ -99,30 +105,59 @@ def _known(word: str, words: frozenset[str]) -> bool:
 
 
 _IDENTIFIERS: dict[tuple[str, ...], object] = {}
+# py3langid codes whose word list wordfreq files under another code (Croatian and Bosnian in Serbo-Croatian's
+# Latin-script list, Norwegian in Bokmål, Tagalog in Filipino)
+WORDLIST_ALIASES = {"hr": "sh", "bs": "sh", "no": "nb", "tl": "fil"}
 
 
-def detect_language(text: str, languages: list[str]) -> str:
-    """The most likely of ``languages`` for ``text`` (py3langid, its model ships in the package)."""
-    if len(languages) == 1:
-        return languages[0]
-    key = tuple(sorted(languages))
+def identifier(languages: list[str] | tuple[str, ...] = ()):
+    """py3langid's identifier restricted to ``languages`` (empty = every language its model knows), cached."""
+    key = tuple(sorted(set(languages)))
     ident = _IDENTIFIERS.get(key)
     if ident is None:
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
         ident = LanguageIdentifier.from_model_file(MODEL_FILE)
-        ident.set_languages(list(key))
+        if key:
+            ident.set_languages(list(key))
         _IDENTIFIERS[key] = ident
-    return ident.classify(text)[0]
+    return ident
 
 
-def book_language(text: str, metadata: dict, languages: list[str], sample_chars: int = 3_000) -> str:
-    """``metadata["language"]`` when it is one of ``languages``, else detected on a sample of the text."""
-    given = metadata.get("language")
-    if isinstance(given, str) and given[:2].lower() in languages:
-        return given[:2].lower()
+def detect_language(text: str, languages: list[str] | tuple[str, ...] = ()) -> str:
+    """The most likely of ``languages`` (empty = all py3langid knows) for ``text``; its model ships in the package."""
+    if len(languages) == 1:
+        return languages[0]
+    return identifier(languages).classify(text)[0]
+
+
+def language_code(given: object) -> str | None:
+    """A language as the source gives it (``en``, ``en-US``, ``fil``) as a py3langid code, or None."""
+    if not isinstance(given, str) or not given.strip():
+        return None
+    base = re.split(r"[-_]", given.strip().lower())[0]
+    if len(base) == 2 or base in WORDLIST_ALIASES.values() or base in identifier().nb_classes:
+        return base
+    return base[:2]
+
+
+def book_language(text: str, metadata: dict, languages: list[str] = (), sample_chars: int = 3_000) -> str:
+    """``metadata["language"]`` when set (and one of ``languages`` when they are given), else detected on a sample
+    of the text among ``languages`` (empty = every language py3langid knows)."""
+    given = language_code(metadata.get("language"))
+    if given and (not languages or given in languages):
+        return given
     if len(text) > sample_chars:  # three slices: beginning, middle, end
         third = sample_chars // 3
         mid = len(text) // 2
         text = text[:third] + " " + text[mid - third // 2 : mid + third // 2] + " " + text[-third:]
     return detect_language(text, languages)
+
+
+@lru_cache(maxsize=256)
+def wordlist_language(lang: str) -> str | None:
+    """wordfreq's code of the best word list for language ``lang``, or None when wordfreq has none."""
+    import wordfreq
+
+    code = WORDLIST_ALIASES.get(lang, lang)
+    return code if code in wordfreq.available_languages(wordlist="best") else None
