@@ -16,40 +16,29 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from filters.signals.cer_features import FEATURES, LANGUAGE_FEATURES, PageFeatures
 from filters.signals.cer_gold import GoldPage
+from filters.signals.words import book_language, wordlist_language
 
 FORMAT = "finebooks-cer-estimator/1"
-# py3langid codes whose wordfreq list goes by another name
-WORDFREQ_CODE = {"no": "nb", "nn": "nb", "hr": "sh", "sr": "sh", "bs": "sh", "tl": "fil"}
 PARAMS: dict = {
     "max_iter": 300, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 20,
     "l2_regularization": 1.0, "blank_fraction": 0.25,
 }  # fmt: skip
 
 
-@lru_cache(maxsize=1)
-def all_languages() -> tuple[str, ...]:
-    """Every language py3langid knows (its model ships in the package)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    return tuple(sorted(set(LanguageIdentifier.from_model_file(MODEL_FILE).nb_classes)))
-
-
 def resource_language(lang: str | None) -> str | None:
-    """The wordfreq code of a detected language."""
-    return WORDFREQ_CODE.get(lang, lang) if lang else None
+    """The wordfreq code of a detected language (None when wordfreq has no list for it)."""
+    return wordlist_language(lang) if lang else None
 
 
 def detect(text: str) -> str:
-    from filters.signals.words import detect_language
-
-    return detect_language(text[:3000], list(all_languages()))
+    """The language of a page, among every language py3langid knows."""
+    return book_language(text, {})
 
 
 def featurize(pages: list[GoldPage], extractor: PageFeatures | None = None) -> tuple[np.ndarray, list[str]]:
