@@ -25,12 +25,20 @@ from collections import Counter
 from filters.signals.char_model import CharTrigramModel, char_model
 from filters.signals.words import core_form, has_letter
 
-LANGUAGE_FEATURES = ("known", "common", "zipf", "char_lp", "char_low", "confusable")
+LANGUAGE_FEATURES = ("known", "common", "zipf", "char_lp", "char_low", "confusable", "known_letters", "short_unknown")
 SHAPE_FEATURES = (
     "log_tokens", "mean_len", "letter_tokens", "digit_mix", "inner_punct", "mixed_case", "short_word",
     "no_vowel", "triple", "punct_only", "letters", "digits", "punct", "symbols", "non_ascii", "upper_words",
+    "long_word",
 )  # fmt: skip
 FEATURES = SHAPE_FEATURES + LANGUAGE_FEATURES
+# how each feature may move the estimate (+1: more of it, more errors; -1: fewer; 0: either): the model is held to
+# these directions, so it cannot learn a collection's quirk backwards (``filters.signals.cer_model``)
+DIRECTION = {
+    "letter_tokens": -1, "digit_mix": 1, "inner_punct": 1, "mixed_case": 1, "no_vowel": 1, "triple": 1,
+    "punct_only": 1, "letters": -1, "symbols": 1, "long_word": 1, "known": -1, "common": -1, "zipf": -1,
+    "char_lp": -1, "char_low": 1, "confusable": 1, "known_letters": -1, "short_unknown": 1,
+}  # fmt: skip
 CONFUSIONS = (
     ("rn", "m"), ("m", "rn"), ("li", "h"), ("h", "li"), ("ii", "n"), ("n", "ii"), ("in", "m"), ("ri", "n"),
     ("vv", "w"), ("cl", "d"), ("tl", "d"), ("f", "s"), ("c", "e"), ("e", "c"), ("u", "n"), ("n", "u"), ("o", "a"),
@@ -40,7 +48,7 @@ CONFUSIONS = (
 _VOWELS = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœěůąęóиаеоуыэюяъьіїєαεηιουωάέήίόύώ")
 _LOW_MARGIN = 2.0  # bits per character below the language's typical word that mark a word as unlikely
 # token fields (one tuple per distinct token): see ``token_values``
-_N_FIELDS = 21
+_N_FIELDS = 25
 
 
 def _language_resources(lang: str | None) -> tuple[dict[str, float], CharTrigramModel, float] | None:
@@ -114,12 +122,15 @@ def token_values(token: str, resources: tuple | None) -> tuple:  # long: one fla
     no_vowel = alpha and len(word) >= 4 and not (_VOWELS & set(word))
     triple = alpha and _TRIPLE.search(word) is not None
     upper = alpha and len(core) > 1 and core.isupper()
-    known = common = confusable = 0
+    long_word = alpha and len(word) >= 15
+    known = common = confusable = known_letters = short_unknown = 0
     zipf_value = char_lp = char_low = 0.0
     if resources is not None and is_word:
         zipf, model, typical = resources
         z = zipf.get(word, 0.0)
         known, common, zipf_value = int(z >= 1.0), int(z >= 3.0), z
+        known_letters = letters if known else 0
+        short_unknown = int(alpha and len(word) <= 2 and not known)
         if alpha:
             char_lp = model.word_score(word)
             char_low = float(char_lp < typical - _LOW_MARGIN)
@@ -127,8 +138,8 @@ def token_values(token: str, resources: tuple | None) -> tuple:  # long: one fla
             confusable = int(_confusable(word, zipf))
     return (
         len(token), int(is_word), int(digit_mix), int(inner), int(mixed), int(short), int(no_vowel), int(triple),
-        int(not letters and not digits), letters, digits, punct, symbols, non_ascii, int(upper),
-        known, common, zipf_value, char_lp, char_low, confusable,
+        int(not letters and not digits), letters, digits, punct, symbols, non_ascii, int(upper), int(long_word),
+        known, common, zipf_value, char_lp, char_low, confusable, known_letters, short_unknown, int(alpha),
     )  # fmt: skip
 
 
@@ -170,8 +181,11 @@ class PageFeatures:
         shape = [
             math.log1p(tokens), chars / tokens, words / tokens, per_word(2), per_word(3), per_word(4), per_word(5),
             per_word(6), per_word(7), sums[8] / tokens, sums[9] / chars, sums[10] / chars, sums[11] / chars,
-            sums[12] / chars, sums[13] / chars, per_word(14),
+            sums[12] / chars, sums[13] / chars, per_word(14), per_word(15),
         ]  # fmt: skip
         if not has_language or not words:
             return shape + [nan] * len(LANGUAGE_FEATURES)
-        return shape + [per_word(15), per_word(16), per_word(17), per_word(18), per_word(19), per_word(20)]
+        word_letters = sums[9] or 1.0
+        alpha = sums[24] or 1.0  # letters-only words: those the character model scores
+        language = [per_word(16), per_word(17), per_word(18), sums[19] / alpha, sums[20] / alpha, per_word(21)]
+        return shape + language + [sums[22] / word_letters, per_word(23)]

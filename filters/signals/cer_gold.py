@@ -7,7 +7,7 @@ Sources are written ``KIND:PATH``:
   (``filters.signals.goldtext.IcdarDoc.cer``); files whose gold covers too little of the OCR have no CER and are
   skipped (counted). The collection of a page is its folder's name (``eng_monograph``, ``DE3``, ...).
 - ``ght:FILE.tsv``: GHT sentence pairs, joined in file order into pieces of about ``piece_chars`` characters; the CER
-  of a piece is its sentences' edit distances over their gold length.
+  of a piece is its sentences' edit distances over their gold length; the OCR side is detokenised (``detokenize``).
 - ``pages:OCR_FOLDER,GOLD_FOLDER``: page OCR and page gold with the same file stem (``a006.tess.txt`` and
   ``a006.txt``: the stem is the name up to its first dot); CER = Levenshtein distance over the gold length, on
   whitespace-normalised text.
@@ -15,11 +15,21 @@ Sources are written ``KIND:PATH``:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from filters.signals.goldtext import icdar_files, read_ght, read_icdar
+
+_SPACE_BEFORE = re.compile(r" ([,.;:!?)\]}'’”»]|n't|'s|'d|'ll|'re|'ve|'m)")
+_SPACE_AFTER = re.compile(r"([(\[{‘“«]) ")
+
+
+def detokenize(sentence: str) -> str:
+    """GHT sentences are tokenised (``word , word``, ``\\"``): print spacing back, so token shapes match real OCR."""
+    text = sentence.replace('\\"', '"')
+    return _SPACE_AFTER.sub(r"\1", _SPACE_BEFORE.sub(r"\1", text))
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,7 @@ def _ght(path: Path, source: str, piece_chars: int) -> list[GoldPage]:
         errors = gold_chars = 0
 
     for pair in read_ght(path):
-        ocr.append(pair.ocr)
+        ocr.append(detokenize(pair.ocr))
         errors += Levenshtein.distance(pair.ocr, pair.gold)
         gold_chars += len(pair.gold)
         if sum(map(len, ocr)) >= piece_chars:

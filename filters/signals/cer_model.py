@@ -20,14 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from filters.signals.cer_features import FEATURES, LANGUAGE_FEATURES, PageFeatures
+from filters.signals.cer_features import DIRECTION, FEATURES, LANGUAGE_FEATURES, PageFeatures
 from filters.signals.cer_gold import GoldPage
 from filters.signals.words import book_language, wordlist_language
 
 FORMAT = "finebooks-cer-estimator/1"
 PARAMS: dict = {
     "max_iter": 300, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 20,
-    "l2_regularization": 1.0, "blank_fraction": 0.25,
+    "l2_regularization": 1.0, "blank_fraction": 0.25, "monotonic": True, "collection_weights": True,
 }  # fmt: skip
 
 
@@ -94,7 +94,7 @@ def fit(rows: np.ndarray, cer: list[float], collections: list[str], seed: int = 
 
     params = {**PARAMS, **(params or {})}
     y = np.sqrt(np.clip(np.asarray(cer, dtype=float), 0.0, 1.0))
-    w = collection_weights(collections)
+    w = collection_weights(collections) if params["collection_weights"] else np.ones(len(rows))
     rng = np.random.default_rng(seed)
     blank = rng.random(len(rows)) < params["blank_fraction"]
     extra = rows[blank].copy()
@@ -105,6 +105,7 @@ def fit(rows: np.ndarray, cer: list[float], collections: list[str], seed: int = 
         loss="squared_error", max_iter=params["max_iter"], learning_rate=params["learning_rate"],
         max_leaf_nodes=params["max_leaf_nodes"], min_samples_leaf=params["min_samples_leaf"],
         l2_regularization=params["l2_regularization"], random_state=seed,
+        monotonic_cst=[DIRECTION.get(f, 0) for f in FEATURES] if params["monotonic"] else None,
     )  # fmt: skip
     est.fit(X, np.concatenate([y, y[blank]]), sample_weight=np.concatenate([w, w[blank]]))
     return CerModel(est)
