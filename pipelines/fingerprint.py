@@ -35,3 +35,22 @@ def content_digest(folder: Path, pattern: str = "*.jsonl*") -> str:
             for chunk in iter(lambda f=f: f.read(1 << 20), b""):
                 digest.update(chunk)
     return digest.hexdigest()
+
+
+_FILE_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def file_sha256(path: str | Path) -> str | None:
+    """sha256 of a file's bytes (None when it does not exist), cached on (path, size, modification time)."""
+    try:
+        st = Path(path).stat()
+    except FileNotFoundError:
+        return None
+    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _FILE_DIGESTS:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda f=f: f.read(1 << 20), b""):
+                digest.update(chunk)
+        _FILE_DIGESTS[key] = digest.hexdigest()
+    return _FILE_DIGESTS[key]

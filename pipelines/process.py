@@ -41,6 +41,20 @@ def source_fingerprints(data: DataConfig) -> dict[str, Any]:
     return {s.name: s.build().input_fingerprint() for s in data.sources}
 
 
+def model_fingerprints(blocks: list[BlockSpec]) -> dict[str, list[dict[str, Any]]]:
+    """The trained model files each block reads (``model_files`` of its class) with their sha256 (None when
+    missing), by block id: part of the stage key, so a retrained model makes a new stage."""
+    from filters.registry import resolve_block
+    from pipelines.fingerprint import file_sha256
+
+    out = {}
+    for b in blocks:
+        files = getattr(resolve_block(b.block), "model_files", None)
+        if files is not None and (paths := files(b.params)):
+            out[b.id] = [{"path": str(p), "sha256": file_sha256(p)} for p in paths]
+    return out
+
+
 def check_sources(data: DataConfig) -> None:
     """Fail before anything runs when a local source folder is missing, saying what to set."""
     problems = []
@@ -142,6 +156,7 @@ class ProcessStage(Stage):
             "inputs": source_fingerprints(self.data),
             "blocks": [b.model_dump(mode="json") for b in self.blocks],
             "tasks": self.executor.tasks,
+            **({"models": models} if (models := model_fingerprints(self.blocks)) else {}),
             "datatrove": datatrove.__version__ if hasattr(datatrove, "__version__") else "unknown",
         }
 

@@ -11,6 +11,12 @@ Metadata scheme (one for every signal):
   (a word list, a KenLM or fastText model trained on given languages) and has none abstains: book and page
   values None (weights 0) and the reason here, e.g. ``{"dict_ratio": "no word list for language 'la'"}``.
   The language is ``metadata["language"]``, detected among every language py3langid knows when not given.
+- ``metadata["ocr_signals_notes"][name] = note``: a signal that measured but without part of its resources says
+  so here, e.g. ``ocr_cer_estimate`` on a language without a word list (estimated from language-independent
+  features only; it does not abstain).
+
+A signal with a trained model (KenLM, fastText, the CER estimator) names its file through ``model_files``; the
+process stage's key records the file's sha256 (``pipelines/process.py``), so a retrained model makes a new stage.
 
 ``SIGNALS`` maps signal names to their step classes (``filters.signals.<module>:<Class>``), loaded lazily so
 that a signal's optional dependency (kenlm, fasttext, py3langid) is imported only when the signal is used.
@@ -27,6 +33,7 @@ SIGNALS: dict[str, str] = {
     "kenlm_perplexity": "filters.signals.kenlm_perplexity:KenlmPerplexitySignal",
     "fasttext_quality": "filters.signals.fasttext_quality:FasttextQualitySignal",
     "lang_consistency": "filters.signals.lang_consistency:LangConsistencySignal",
+    "ocr_cer_estimate": "filters.signals.cer_estimate:CerEstimateSignal",
 }
 # signals that need no trained model: the default ocr_quality_filter computes these itself when missing
 TRAINING_FREE = ("dict_ratio", "garbage_ratio", "word_confidence")

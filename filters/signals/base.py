@@ -86,6 +86,12 @@ class OcrSignal(PipelineStep):
     def aggregate(cls, values: list[float | None], weights: list[int]) -> float | None:
         return weighted_mean(values, weights)
 
+    @classmethod
+    def model_files(cls, params: dict) -> list[str]:
+        """Files (trained models) that decide this signal's values given its block ``params``: the process stage's
+        key records their sha256, so a retrained model makes a new stage. None for a training-free signal."""
+        return []
+
     def abstention(self, doc: Document, view: TextView) -> str | None:
         """Why this signal cannot measure ``doc`` (no resource for its language), or None when it can."""
         return None

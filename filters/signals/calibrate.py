@@ -10,6 +10,9 @@ ones. For each signal the command writes a histogram (``<signal>.png``), and sug
 raw side dominates: among thresholds that drop at most ``--max-clean-drop`` of the clean pieces, the one that
 drops the most raw pieces more than clean ones. Also written: ``report.md``, ``thresholds.yaml`` (a config
 snippet for ``ocr_quality_filter``) and ``values.jsonl`` (every piece's signals).
+
+Where a trained CER estimator exists (``--cer-model PATH``, or the default model file of ``ocr_cer_estimate``,
+``$FINEBOOKS_CACHE/models/cer-estimator.joblib``), its estimate is measured and reported too.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from filters.signals import SIGNALS, signal_class
+from filters.signals.cer_model import ModelFileError
 from filters.signals.goldtext import read_texts
 
 DEFAULT_SIGNALS = ("dict_ratio", "garbage_ratio", "lang_consistency")
@@ -112,16 +116,17 @@ def plot(signal: str, clean: list[float], raw: list[float], threshold: float | N
     return bins
 
 
-def build_steps(signals: list[str], kenlm: str | None, fasttext: str | None) -> dict:
-    steps = {}
-    for name in signals:
-        kwargs = {}
-        if name == "kenlm_perplexity" and kenlm:
-            kwargs["model"] = kenlm
-        if name == "fasttext_quality" and fasttext:
-            kwargs["model"] = fasttext
-        steps[name] = signal_class(name)(**kwargs)
-    return steps
+def build_steps(signals: list[str], models: dict[str, str]) -> dict:
+    """One step per signal, with its model file from ``models`` (signal -> path) when given."""
+    return {name: signal_class(name)(**({"model": models[name]} if models.get(name) else {})) for name in signals}
+
+
+def default_signals(cer_model: str | None) -> list[str]:
+    """``DEFAULT_SIGNALS``, plus ``ocr_cer_estimate`` when its model exists (``cer_model`` or the default file)."""
+    from filters.signals.cer_estimate import default_model
+
+    has_model = Path(cer_model or default_model()).expanduser().is_file()
+    return [*DEFAULT_SIGNALS, "ocr_cer_estimate"] if has_model else list(DEFAULT_SIGNALS)
 
 
 def calibrate(
@@ -132,12 +137,13 @@ def calibrate(
     piece_words: int = 300,
     max_clean_drop: float = 0.02,
     limit: int = 0,
-    kenlm: str | None = None,
-    fasttext: str | None = None,
+    models: dict[str, str] | None = None,
 ) -> dict:
-    """Measure, plot and write the report; return the suggested thresholds per signal."""
+    """Measure, plot and write the report; return the suggested thresholds per signal. ``models``: signal name ->
+    model file (kenlm_perplexity, fasttext_quality, ocr_cer_estimate) where not the signal's default."""
     out.mkdir(parents=True, exist_ok=True)
-    steps = build_steps(signals, kenlm, fasttext)
+    models = {k: v for k, v in (models or {}).items() if v}
+    steps = build_steps(signals, models)
     rows = measure_folder(clean, "clean", steps, piece_words, limit)
     rows += measure_folder(raw, "raw", steps, piece_words, limit)
     with (out / "values.jsonl").open("w", encoding="utf-8") as f:
@@ -161,22 +167,27 @@ def calibrate(
             "density_crossover": crossover(c, r_, signal_class(sig).bad_side, bins),
             **s,
         }
-    write_report(out, clean, raw, piece_words, max_clean_drop, results)
+    write_report(out, clean, raw, piece_words, max_clean_drop, results, models)
     return results
 
 
-def snippet(results: dict) -> dict:
+def snippet(results: dict, models: dict[str, str] | None = None) -> dict:
     mins = {s: r["threshold"] for s, r in results.items() if r.get("threshold") is not None and r["kind"] == "min"}
     maxs = {s: r["threshold"] for s, r in results.items() if r.get("threshold") is not None and r["kind"] == "max"}
-    blocks = [{"block": s} for s in {**mins, **maxs} if s not in ("dict_ratio", "garbage_ratio", "word_confidence")]
+    models = models or {}
+    blocks = [
+        {"block": s, **({"params": {"model": models[s]}} if s in models else {})}
+        for s in {**mins, **maxs}
+        if s not in ("dict_ratio", "garbage_ratio", "word_confidence")
+    ]
     blocks.append({"block": "ocr_quality_filter", "params": {"level": "page", "min": mins, "max": maxs}})
     return {"filter": blocks}
 
 
-def write_report(out: Path, clean, raw, piece_words: int, max_clean_drop: float, results: dict) -> None:
+def write_report(out: Path, clean, raw, piece_words: int, max_clean_drop: float, results: dict, models=None) -> None:
     (out / "thresholds.yaml").write_text(
         "# suggested by filters/signals/calibrate.py; paste into a recipe's filter section, "
-        "then let an ablation decide\n" + yaml.safe_dump(snippet(results), sort_keys=False)
+        "then let an ablation decide\n" + yaml.safe_dump(snippet(results, models), sort_keys=False)
     )
     lines = [
         "# OCR-quality calibration",
@@ -212,25 +223,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="runs/calibration")
     parser.add_argument(
         "--signals",
-        default=",".join(DEFAULT_SIGNALS),
-        help=f"comma-separated, from: {', '.join(SIGNALS)} (model-based ones need their model)",
+        help=f"comma-separated, from: {', '.join(SIGNALS)} (model-based ones need their model); default: "
+        f"{','.join(DEFAULT_SIGNALS)}, plus ocr_cer_estimate when its model exists",
     )
     parser.add_argument("--piece-words", type=int, default=300)
     parser.add_argument("--max-clean-drop", type=float, default=0.02)
     parser.add_argument("--limit", type=int, default=0, help="documents per folder (0 = all)")
     parser.add_argument("--kenlm", help="KenLM model for kenlm_perplexity")
     parser.add_argument("--fasttext", help="fastText model for fasttext_quality")
+    parser.add_argument("--cer-model", help="CER estimator model for ocr_cer_estimate (filters.signals.train_cer)")
     args = parser.parse_args(argv)
-    signals = [s.strip() for s in args.signals.split(",") if s.strip()]
+    if args.signals is None:
+        signals = default_signals(args.cer_model)
+    else:
+        signals = [s.strip() for s in args.signals.split(",") if s.strip()]
+        if args.cer_model and "ocr_cer_estimate" not in signals:
+            signals.append("ocr_cer_estimate")
     unknown = [s for s in signals if s not in SIGNALS]
     if unknown:
         parser.error(f"unknown signals {unknown}; known: {', '.join(SIGNALS)}")
     try:
         results = calibrate(
             args.clean, args.raw, Path(args.out), signals, args.piece_words, args.max_clean_drop, args.limit,
-            args.kenlm, args.fasttext,
+            {"kenlm_perplexity": args.kenlm, "fasttext_quality": args.fasttext, "ocr_cer_estimate": args.cer_model},
         )  # fmt: skip
-    except FileNotFoundError as e:
+    except (FileNotFoundError, ModelFileError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     for sig, r in results.items():

@@ -37,6 +37,10 @@ class FasttextQualitySignal(OcrSignal):
         self.max_words = max_words
         self._model = None
 
+    @classmethod
+    def model_files(cls, params: dict) -> list[str]:
+        return [params.get("model") or default_model()]
+
     @property
     def model(self):
         if self._model is None:

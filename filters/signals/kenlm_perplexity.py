@@ -54,6 +54,10 @@ class KenlmPerplexitySignal(OcrSignal):
         self.chunk_chars = chunk_chars
         self._model = None
 
+    @classmethod
+    def model_files(cls, params: dict) -> list[str]:
+        return [params.get("model") or default_model()]
+
     @property
     def model(self):
         if self._model is None:
