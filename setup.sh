@@ -19,6 +19,26 @@ else
     "apt-get install cmake build-essential libboost-program-options-dev libboost-system-dev" \
     "libboost-thread-dev libboost-test-dev libeigen3-dev zlib1g-dev libbz2-dev liblzma-dev && ./setup.sh"
 fi
+# The CER estimator's default model (ocr_cer_estimate; the quickstart filters on it): trained once on the ICDAR2019
+# and GHT OCR/gold pairs of ../shared/data (not on the quickstart's own collections) into
+# $FINEBOOKS_CACHE/models (about 5 minutes on 2 cores); trained again when the features changed since
+DATA=${FINEBOOKS_SHARED_DATA:-../shared/data}
+CER_MODEL=${FINEBOOKS_CACHE:-$HOME/.cache/finebooks}/models/cer-estimator.joblib
+if [ -d "$DATA/ocr_gold/icdar2019" ] && [ -d "$DATA/ocr_gold/ght" ]; then
+  if ! .venv/bin/python -c "import sys; from filters.signals.cer_model import load_model; load_model(sys.argv[1])" \
+    "$CER_MODEL" 2>/dev/null; then
+    echo "training the CER estimator's default model into $CER_MODEL"
+    .venv/bin/python -m filters.signals.train_cer --threads 1 --out "$CER_MODEL" \
+      --gold "icdar:$DATA/ocr_gold/icdar2019/evaluation_4M_without_Finnish" \
+      --gold "ght:$DATA/ocr_gold/ght/guten_ht_high_dev.tsv" --gold "ght:$DATA/ocr_gold/ght/guten_ht_low_dev.tsv" \
+      --gold "ght:$DATA/ocr_gold/ght/guten_ht_high_test.tsv" --gold "ght:$DATA/ocr_gold/ght/guten_ht_low_test.tsv" \
+      | grep -v "^features: " \
+      || echo "ERROR: the CER estimator's default model was not trained; the quickstart needs it (see above)" >&2
+  fi
+else
+  echo "no OCR/gold data at $DATA: the CER estimator's default model (used by the quickstart) is not trained;" \
+    "train one with python -m filters.signals.train_cer (README)"
+fi
 # nanotron's config classes for tests/test_nanotron.py, in their own environment: lighteval breaks when nanotron is
 # importable beside it. PyPI's nanotron 0.4 on the CPU torch (about 20 s); GPU training installs nanotron from its
 # repository instead (docs/nanotron.md).

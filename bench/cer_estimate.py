@@ -138,19 +138,22 @@ def main(argv: list[str] | None = None) -> int:  # long: the whole benchmark, st
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", help="shared data folder (default: $FINEBOOKS_SHARED_DATA or ../shared/data)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-gold-pages", dest="gold_pages", action="store_false", help="train on OCR pages only")
+    parser.add_argument("--gold-weight", type=float, help="weight of a gold page (default: the model's)")
     parser.add_argument("--out", default=str(ROOT / "runs" / "bench" / "cer_estimate.json"))
     args = parser.parse_args(argv)
     data = Path(args.data or os.environ.get("FINEBOOKS_SHARED_DATA") or ROOT.parent / "shared" / "data")
+    params = {} if args.gold_weight is None else {"gold_weight": args.gold_weight}
     start = time.time()
     held_sources, other_sources = sources(data)
     pages, skipped = [], Counter()
     for source in held_sources + other_sources:
-        pages += read_gold(source, skipped=skipped)
+        pages += read_gold(source, skipped=skipped, gold_pages=args.gold_pages)
     print(f"{len(pages)} gold pages read ({dict(skipped)} skipped); featurizing...", flush=True)
     rows, langs = featurize(pages)
     cer = np.array([min(p.cer, 1.0) for p in pages])
     collection = np.array([p.collection for p in pages])
-    held = np.array([p.source in held_sources for p in pages])
+    held = np.array([p.source in held_sources and p.side == "ocr" for p in pages])  # tested: OCR pages only
     print(f"features in {time.time() - start:.0f} s", flush=True)
     out, log = Path(args.out), Path(args.out).with_suffix(".jsonl")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -159,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:  # long: the whole benchmark, st
     for name in sorted(set(collection[held]), key=lambda s: (s[:2], s)):
         test = np.where(held & (collection == name))[0]
         train = np.where(collection != name)[0]
-        model = fit(rows[train], list(cer[train]), list(collection[train]), seed=args.seed)
+        sides = [pages[i].side for i in train]
+        model = fit(rows[train], list(cer[train]), list(collection[train]), args.seed, params, sides)
         est = model.predict(rows[test])
         base = baseline([pages[i].text for i in test])
         result = fold_result(name, est, cer[test], base, [langs[i] for i in test])
@@ -170,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:  # long: the whole benchmark, st
             f.write(json.dumps({k: v for k, v in result.items() if not k.startswith("_")}) + "\n")
         print(f"{name}: {json.dumps(result['spearman'])} mae {result['mae_cer_le_30']}", flush=True)
     summary = summarize(folds, pages, held, cer, collection, langs)
-    final = fit(rows, list(cer), list(collection), seed=args.seed)
+    final = fit(rows, list(cer), list(collection), args.seed, params, [p.side for p in pages])
     summary["clean_books"] = clean_books(data, final)
     summary["seconds"] = round(time.time() - start)
     summary["folds"] = [{k: v for k, v in f.items() if not k.startswith("_")} for f in folds]

@@ -55,6 +55,19 @@ def model_fingerprints(blocks: list[BlockSpec]) -> dict[str, list[dict[str, Any]
     return out
 
 
+def check_models(blocks: list[BlockSpec]) -> None:
+    """Fail before anything runs when a block's trained model file is missing, naming the block and the file."""
+    missing = [
+        f"block {block_id!r} reads model file {m['path']}, which does not exist: train it first "
+        "(python -m filters.signals.train_cer, train_kenlm or train_fasttext; see the README's signal table)"
+        for block_id, models in model_fingerprints(blocks).items()
+        for m in models
+        if m["sha256"] is None
+    ]
+    if missing:
+        raise SourceUnavailable("; ".join(missing))
+
+
 def check_sources(data: DataConfig) -> None:
     """Fail before anything runs when a local source folder is missing, saying what to set."""
     problems = []
@@ -162,6 +175,7 @@ class ProcessStage(Stage):
 
     def run(self) -> StageResult:
         check_sources(self.data)
+        check_models(self.blocks)
         return super().run()  # not fresh: datatrove's completion markers resume a killed stage task by task
 
     def compute(self) -> dict[str, Any]:
@@ -180,6 +194,7 @@ class ProcessStage(Stage):
         from pipelines.executors import submit_pipeline
 
         check_sources(self.data)
+        check_models(self.blocks)
         if self.finished():
             return None
         start_stage(self.folder, self.key)

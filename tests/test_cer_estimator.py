@@ -21,7 +21,8 @@ from filters.signals.cer_model import ModelFileError, load_model
 from filters.signals.goldtext import icdar_files, read_icdar
 from filters.signals.train_cer import main as train_main
 from pipelines.config import BlockSpec
-from pipelines.process import model_fingerprints
+from pipelines.process import check_models, model_fingerprints
+from pipelines.readers.base import SourceUnavailable
 
 ICDAR19 = "ocr_gold/icdar2019/evaluation_4M_without_Finnish"
 
@@ -57,13 +58,14 @@ def run(steps: list, docs: list[Document]) -> list[Document]:
 
 def test_the_command_writes_a_model_with_its_training_record(model):
     record = json.loads(Path(f"{model}.json").read_text())
-    assert [s["pages"] for s in record["sources"]] == [48, 49, 320]
+    # every OCR page and its gold transcription as a page of CER 0
+    assert [s["pages"] for s in record["sources"]] == [2 * 48, 2 * 49, 2 * 320] and record["gold_pages"]
     assert record["sources"][1]["skipped"] == {"no gold": 1}
-    assert record["sources"][0]["collections"] == {"EN1": 48}
+    assert record["sources"][0]["collections"] == {"EN1": 2 * 48}
     assert {"en", "fr"} <= set(record["languages"]) and record["seed"] == 0
     assert set(record["packages"]) >= {"scikit-learn", "wordfreq", "py3langid"}
     assert 0 <= record["in_sample_mae"] < 0.05 and len(record["sha256"]) == 64
-    assert load_model(model).record["pages"] == 417
+    assert load_model(model).record["pages"] == 2 * 417
 
 
 def test_estimates_rank_pages_of_a_collection_it_never_saw(model, shared_data):
@@ -193,3 +195,11 @@ def test_calibration_measures_the_estimate_where_a_model_exists(model, shared_da
     assert BlockSpec(**snippet[0]).params == {"model": str(model)}
     assert "ocr_cer_estimate" in BlockSpec(**snippet[-1]).params["max"]
     assert calibrate.default_signals(str(tmp_path / "none.joblib")) == list(calibrate.DEFAULT_SIGNALS)
+
+
+def test_a_missing_model_file_stops_the_process_stage_before_it_runs(model, tmp_path):
+    blocks = [BlockSpec(block="ocr_cer_estimate", params={"model": str(model)})]
+    check_models(blocks)  # present: nothing to say
+    missing = tmp_path / "none.joblib"
+    with pytest.raises(SourceUnavailable, match=f"block 'ocr_cer_estimate' reads model file {missing}.*train_cer"):
+        check_models([BlockSpec(block="ocr_cer_estimate", params={"model": str(missing)})])

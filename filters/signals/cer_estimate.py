@@ -37,13 +37,13 @@ class CerEstimateSignal(OcrSignal):
 
     def __init__(self, model: str = ""):
         super().__init__()
-        self.model_path = model or default_model()
+        self.model_path = os.path.expanduser(model or default_model())
         self._model = None
         self._features = None
 
     @classmethod
     def model_files(cls, params: dict) -> list[str]:
-        return [params.get("model") or default_model()]
+        return [os.path.expanduser(params.get("model") or default_model())]
 
     @property
     def model(self):

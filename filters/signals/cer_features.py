@@ -7,7 +7,8 @@ measured; language features need the book language's resources and are NaN (miss
 
 - ``known``: share of words in the language's wordfreq list (Zipf >= 1), ``common``: Zipf >= 3, ``zipf``: mean Zipf;
 - ``char_lp``: mean log2 probability per character under the language's character trigram model
-  (``filters.signals.char_model``), ``char_low``: share of words scoring below the model's typical word by 2 bits;
+  (``filters.signals.char_model``), ``char_low``: share of words scoring below the model's typical word by 2 bits
+  (a word of the list counts as a typical word: only the others are scored);
 - ``confusable``: share of words not in the list that become a common word (Zipf >= 3) by undoing one typical OCR
   confusion (rn/m, li/h, ii/n, long s read as f, c/e, 1/l, 0/o, u/n, ...).
 
@@ -21,6 +22,8 @@ import math
 import re
 import unicodedata
 from collections import Counter
+
+import numpy as np
 
 from filters.signals.char_model import CharTrigramModel, char_model
 from filters.signals.words import core_form, has_letter
@@ -89,6 +92,8 @@ def _confusable(word: str, zipf: dict[str, float]) -> bool:
 
 def _char_classes(token: str) -> tuple[int, int, int, int, int]:
     """(letters, digits, punctuation, other symbols, non-ASCII characters) of a token."""
+    if token.isalpha():
+        return len(token), 0, 0, 0, 0 if token.isascii() else sum(1 for ch in token if ord(ch) > 127)
     letters = digits = punct = symbols = 0
     for ch in token:
         if ch.isalpha():
@@ -116,8 +121,10 @@ def token_values(token: str, resources: tuple | None) -> tuple:  # long: one fla
     is_word = has_letter(word)
     alpha = word.isalpha()
     digit_mix = is_word and digits > 0
-    inner = is_word and _INNER_PUNCT.search(core) is not None
-    mixed = is_word and _MIXED_CASE.search(core) is not None
+    inner = is_word and not alpha and _INNER_PUNCT.search(core) is not None
+    mixed = (
+        is_word and not (core.islower() or core.isupper() or core.istitle()) and _MIXED_CASE.search(core) is not None
+    )
     short = alpha and len(word) == 1
     no_vowel = alpha and len(word) >= 4 and not (_VOWELS & set(word))
     triple = alpha and _TRIPLE.search(word) is not None
@@ -131,8 +138,8 @@ def token_values(token: str, resources: tuple | None) -> tuple:  # long: one fla
         known, common, zipf_value = int(z >= 1.0), int(z >= 3.0), z
         known_letters = letters if known else 0
         short_unknown = int(alpha and len(word) <= 2 and not known)
-        if alpha:
-            char_lp = model.word_score(word)
+        if alpha:  # a listed word counts as a typical word of the language: the model scores the others only
+            char_lp = typical if known else model.word_score(word)
             char_low = float(char_lp < typical - _LOW_MARGIN)
         if not known and alpha and len(word) >= 3:
             confusable = int(_confusable(word, zipf))
@@ -143,31 +150,48 @@ def token_values(token: str, resources: tuple | None) -> tuple:  # long: one fla
     )  # fmt: skip
 
 
+class _TokenTable:
+    """Token values of one language: token -> row of a numpy table that grows by doubling."""
+
+    def __init__(self):
+        self.index: dict[str, int] = {}
+        self.rows = np.zeros((1024, _N_FIELDS))
+
+    def add(self, tokens: list[str], resources: tuple | None) -> None:
+        n = len(self.index)
+        if n + len(tokens) > len(self.rows):
+            grown = np.zeros((max(2 * len(self.rows), n + len(tokens)), _N_FIELDS))
+            grown[:n] = self.rows[:n]
+            self.rows = grown
+        self.rows[n : n + len(tokens)] = [token_values(t, resources) for t in tokens]
+        self.index.update(zip(tokens, range(n, n + len(tokens)), strict=True))
+
+
 class PageFeatures:
-    """Computes ``FEATURES`` for pages, with a per-language memo of token values."""
+    """Computes ``FEATURES`` for pages: token values worked out once per distinct token and language (a table of
+    at most ``memo_limit`` tokens per language, emptied when full), summed per page in one numpy product."""
 
     def __init__(self, memo_limit: int = 500_000):
-        self._memo: dict[str | None, dict[str, tuple]] = {}
+        self._tables: dict[str | None, _TokenTable] = {}
         self.memo_limit = memo_limit
 
     def features(self, counts: Counter, lang: str | None) -> list[float]:
         """The feature vector (``FEATURES`` order) of a page given its token counts and the book language."""
         resources = _language_resources(lang)
         key = lang if resources is not None else None
-        memo = self._memo.setdefault(key, {})
-        if len(memo) > self.memo_limit:
-            memo.clear()
-        sums = [0.0] * _N_FIELDS
-        tokens = 0
-        for token, n in counts.items():
-            values = memo.get(token)
-            if values is None:
-                values = memo[token] = token_values(token, resources)
-            tokens += n
-            for i, v in enumerate(values):
-                if v:
-                    sums[i] += v * n
-        return self.from_sums(sums, tokens, resources is not None)
+        table = self._tables.get(key)
+        if table is None or len(table.index) > self.memo_limit:
+            table = self._tables[key] = _TokenTable()
+        index = table.index
+        new = [t for t in counts if t not in index]
+        if new:
+            table.add(new, resources)
+        if not counts:
+            return self.from_sums([0.0] * _N_FIELDS, 0, resources is not None)
+        rows = np.fromiter(map(index.__getitem__, counts), dtype=np.int64, count=len(counts))
+        weights = np.fromiter(counts.values(), dtype=float, count=len(counts))
+        sums = (weights @ table.rows[rows]).tolist()
+        return self.from_sums(sums, int(weights.sum()), resources is not None)
 
     @staticmethod
     def from_sums(sums: list[float], tokens: int, has_language: bool) -> list[float]:

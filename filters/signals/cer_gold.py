@@ -39,13 +39,18 @@ class GoldPage:
     cer: float  # its true character error rate
     collection: str  # the subset or folder it came from
     source: str  # the KIND:PATH it was read from
+    side: str = "ocr"  # "gold": the gold transcription itself, a page with CER 0 (``read_gold(gold_pages=True)``)
+
+
+def _gold_page(page: GoldPage, gold: str) -> GoldPage:
+    return GoldPage(f"{page.id}#gold", gold, 0.0, page.collection, page.source, "gold")
 
 
 class GoldSourceError(ValueError):
     """A gold source that cannot be read, naming it."""
 
 
-def _icdar(path: Path, source: str, skipped: Counter) -> list[GoldPage]:
+def _icdar(path: Path, source: str, skipped: Counter, gold_pages: bool) -> list[GoldPage]:
     out = []
     for p in icdar_files(path):
         if p.name == "readme.txt":
@@ -64,25 +69,32 @@ def _icdar(path: Path, source: str, skipped: Counter) -> list[GoldPage]:
             skipped["empty OCR"] += 1
             continue
         out.append(GoldPage(str(p.relative_to(path)), text, cer, p.parent.name, source))
+        if gold_pages and doc.gold:
+            out.append(_gold_page(out[-1], doc.gold))
     return out
 
 
-def _ght(path: Path, source: str, piece_chars: int) -> list[GoldPage]:
+def _ght(path: Path, source: str, piece_chars: int, gold_pages: bool) -> list[GoldPage]:
     from rapidfuzz.distance import Levenshtein
 
     out: list[GoldPage] = []
     ocr: list[str] = []
+    gold: list[str] = []
     errors = gold_chars = 0
 
     def flush() -> None:
         nonlocal errors, gold_chars
         if ocr and gold_chars:
             out.append(GoldPage(f"{path.name}#{len(out)}", " ".join(ocr), errors / gold_chars, path.stem, source))
+            if gold_pages:
+                out.append(_gold_page(out[-1], " ".join(gold)))
         ocr.clear()
+        gold.clear()
         errors = gold_chars = 0
 
     for pair in read_ght(path):
         ocr.append(detokenize(pair.ocr))
+        gold.append(detokenize(pair.gold))
         errors += Levenshtein.distance(pair.ocr, pair.gold)
         gold_chars += len(pair.gold)
         if sum(map(len, ocr)) >= piece_chars:
@@ -91,7 +103,7 @@ def _ght(path: Path, source: str, piece_chars: int) -> list[GoldPage]:
     return out
 
 
-def _pages(ocr_dir: Path, gold_dir: Path, source: str, skipped: Counter) -> list[GoldPage]:
+def _pages(ocr_dir: Path, gold_dir: Path, source: str, skipped: Counter, gold_pages: bool) -> list[GoldPage]:
     from rapidfuzz.distance import Levenshtein
 
     gold = {p.name.split(".")[0]: p for p in sorted(gold_dir.glob("*.txt"))}
@@ -107,11 +119,17 @@ def _pages(ocr_dir: Path, gold_dir: Path, source: str, skipped: Counter) -> list
             skipped["empty OCR or gold"] += 1
             continue
         out.append(GoldPage(stem, text, Levenshtein.distance(text, truth) / len(truth), ocr_dir.name, source))
+        if gold_pages:
+            out.append(_gold_page(out[-1], truth))
     return out
 
 
-def read_gold(source: str, piece_chars: int = 1500, skipped: Counter | None = None) -> list[GoldPage]:
-    """The pages of one ``KIND:PATH`` source (skips counted in ``skipped`` by reason)."""
+def read_gold(
+    source: str, piece_chars: int = 1500, skipped: Counter | None = None, gold_pages: bool = False
+) -> list[GoldPage]:
+    """The pages of one ``KIND:PATH`` source (skips counted in ``skipped`` by reason); with ``gold_pages``, each
+    page's gold transcription follows it as a page of CER 0 (``side="gold"``), so that the model learns what
+    correct text of the collection's period and spelling looks like (historic spelling is not an OCR error)."""
     skipped = Counter() if skipped is None else skipped
     kind, sep, rest = source.partition(":")
     if not sep or kind not in ("icdar", "ght", "pages"):
@@ -123,11 +141,11 @@ def read_gold(source: str, piece_chars: int = 1500, skipped: Counter | None = No
         if not p.exists():
             raise GoldSourceError(f"gold source {source!r}: {p} does not exist")
     if kind == "icdar":
-        pages = _icdar(paths[0], source, skipped)
+        pages = _icdar(paths[0], source, skipped, gold_pages)
     elif kind == "ght":
-        pages = _ght(paths[0], source, piece_chars)
+        pages = _ght(paths[0], source, piece_chars, gold_pages)
     else:
-        pages = _pages(paths[0], paths[1], source, skipped)
+        pages = _pages(paths[0], paths[1], source, skipped, gold_pages)
     if not pages:
         raise GoldSourceError(f"gold source {source!r}: no OCR page with gold found")
     return pages

@@ -28,6 +28,7 @@ FORMAT = "finebooks-cer-estimator/1"
 PARAMS: dict = {
     "max_iter": 300, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 20,
     "l2_regularization": 1.0, "blank_fraction": 0.25, "monotonic": True, "collection_weights": True,
+    "gold_weight": 1.0,
 }  # fmt: skip
 
 
@@ -88,13 +89,23 @@ class CerModel:
         return digest
 
 
-def fit(rows: np.ndarray, cer: list[float], collections: list[str], seed: int = 0, params: dict | None = None):
-    """A fitted ``CerModel`` (no record yet) on feature rows and their true CER."""
+def fit(  # noqa: PLR0913 (the training data and its options)
+    rows: np.ndarray,
+    cer: list[float],
+    collections: list[str],
+    seed: int = 0,
+    params: dict | None = None,
+    sides: list[str] | None = None,
+):
+    """A fitted ``CerModel`` (no record yet) on feature rows and their true CER; rows whose side is ``gold`` (gold
+    transcriptions as pages of CER 0) weigh ``params["gold_weight"]`` each."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     params = {**PARAMS, **(params or {})}
     y = np.sqrt(np.clip(np.asarray(cer, dtype=float), 0.0, 1.0))
     w = collection_weights(collections) if params["collection_weights"] else np.ones(len(rows))
+    if sides is not None:
+        w = w * np.where(np.asarray(sides) == "gold", params["gold_weight"], 1.0)
     rng = np.random.default_rng(seed)
     blank = rng.random(len(rows)) < params["blank_fraction"]
     extra = rows[blank].copy()

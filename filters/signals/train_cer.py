@@ -10,7 +10,9 @@
 
 ``--gold`` (repeatable) is ``icdar:FOLDER`` (ICDAR2017/2019 post-OCR files), ``ght:FILE.tsv`` (GHT sentence pairs,
 joined into pieces of ``--piece-chars``) or ``pages:OCR_FOLDER,GOLD_FOLDER`` (page OCR and page gold with the same
-file stem); see ``filters.signals.cer_gold``. The model file (default: where ``ocr_cer_estimate`` looks,
+file stem); see ``filters.signals.cer_gold``. The gold text of every page is also a training page, with CER 0
+(``--no-gold-pages`` to leave it out), so the model learns the spelling of correct text of the period.
+The model file (default: where ``ocr_cer_estimate`` looks,
 ``$FINEBOOKS_CACHE/models/cer-estimator.joblib``) holds its training record, also written as ``<file>.json``:
 sources with pages per collection and skips, languages detected, features, parameters, seed, package versions,
 in-sample mean absolute error. The same data and seed give the same model.
@@ -31,14 +33,14 @@ from filters.signals.cer_gold import GoldPage, GoldSourceError, read_gold
 PACKAGES = ("scikit-learn", "wordfreq", "py3langid", "numpy")
 
 
-def read_sources(specs: list[str], piece_chars: int) -> tuple[list[GoldPage], list[dict]]:
+def read_sources(specs: list[str], piece_chars: int, gold_pages: bool = True) -> tuple[list[GoldPage], list[dict]]:
     """Every source's pages, and a record per source (pages per collection, skips), printed as read."""
     pages: list[GoldPage] = []
     records = []
     for spec in specs:
         skipped: Counter = Counter()
         try:
-            got = read_gold(spec, piece_chars, skipped)
+            got = read_gold(spec, piece_chars, skipped, gold_pages)
         except OSError as e:
             raise GoldSourceError(f"gold source {spec!r}: cannot read it ({e})") from e
         collections = Counter(p.collection for p in got)
@@ -79,7 +81,14 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def train(specs: list[str], out: str, seed: int = 0, piece_chars: int = 1500, threads: int | None = None) -> dict:
+def train(  # noqa: PLR0913 (the command's options)
+    specs: list[str],
+    out: str,
+    seed: int = 0,
+    piece_chars: int = 1500,
+    threads: int | None = None,
+    gold_pages: bool = True,
+) -> dict:
     """Read, featurize, fit and save; return the training record (with the file's sha256)."""
     import numpy as np
 
@@ -87,14 +96,14 @@ def train(specs: list[str], out: str, seed: int = 0, piece_chars: int = 1500, th
     from filters.signals.cer_model import PARAMS, fit
 
     t0 = time.time()
-    pages, sources = read_sources(specs, piece_chars)
+    pages, sources = read_sources(specs, piece_chars, gold_pages)
     rows, langs = featurize_with_progress(pages)
     cer = [p.cer for p in pages]
     print(f"fitting on {len(pages)} pages ...", flush=True)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=threads, user_api="openmp"):  # None: every core
-        model = fit(rows, cer, [p.collection for p in pages], seed=seed)
+        model = fit(rows, cer, [p.collection for p in pages], seed=seed, sides=[p.side for p in pages])
     mae = float(np.mean(np.abs(model.predict(rows) - np.clip(cer, 0.0, 1.0))))
     model.record = {
         "sources": sources,
@@ -104,6 +113,7 @@ def train(specs: list[str], out: str, seed: int = 0, piece_chars: int = 1500, th
         "params": dict(PARAMS),
         "seed": seed,
         "piece_chars": piece_chars,
+        "gold_pages": gold_pages,
         "packages": package_versions(),
         "in_sample_mae": round(mae, 5),
         "seconds": round(time.time() - t0, 1),
@@ -121,9 +131,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--piece-chars", type=int, default=1500, help="characters per GHT piece")
     parser.add_argument("--threads", type=int, help="threads for fitting (default: every core; 1 on a busy machine)")
+    parser.add_argument(
+        "--no-gold-pages", dest="gold_pages", action="store_false",
+        help="train on the OCR pages only (default: each page's gold text is also a page of CER 0)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     try:
-        train(args.gold, args.out, args.seed, args.piece_chars, args.threads)
+        train(args.gold, args.out, args.seed, args.piece_chars, args.threads, args.gold_pages)
     except (GoldSourceError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
