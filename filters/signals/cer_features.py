@@ -22,6 +22,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from itertools import islice
 
 import numpy as np
 
@@ -74,8 +75,9 @@ def _load_resources(lang: str) -> tuple[dict[str, float], CharTrigramModel, floa
     import wordfreq
 
     zipf = {w: math.log10(f) + 9 for w, f in wordfreq.get_frequency_dict(lang, "best").items() if f >= 1e-8}
-    top = sorted(((z, w) for w, z in zipf.items() if w.isalpha()), reverse=True)[:20_000]
-    typical = sorted(model.word_score(w) for _, w in top)[len(top) // 2]
+    # the median score of the language's words (every tenth of the 20,000 most frequent: wordfreq lists them first)
+    top = [w for w in islice(zipf, 20_000) if w.isalpha()][::10]
+    typical = sorted(model.word_score(w) for w in top)[len(top) // 2]
     return zipf, model, typical
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from functools import lru_cache
+from itertools import islice
 
 BOUND = "\x02"  # word start/end mark
 TOP_WORDS = 60_000  # most frequent words of the list used to build the model
@@ -69,6 +70,6 @@ def char_model(lang: str) -> CharTrigramModel | None:
 
     if lang not in wordfreq.available_languages(wordlist="best"):
         return None
-    freqs = wordfreq.get_frequency_dict(lang, "best")
-    top = dict(sorted(freqs.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_WORDS])
+    freqs = wordfreq.get_frequency_dict(lang, "best")  # most frequent first (wordfreq stores its lists so)
+    top = dict(islice(freqs.items(), TOP_WORDS))
     return CharTrigramModel({w: f for w, f in top.items() if any(map(str.isalpha, w))})
