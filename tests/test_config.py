@@ -189,3 +189,32 @@ def test_keep_dropped_only_for_blocks_that_drop(tmp_path):
 def test_block_ids_must_be_unique(tmp_path):
     text = MINIMAL + "  - block: book_length\n"
     assert "block ids must be unique" in error_of(write(tmp_path, text))
+
+
+CANDIDATES = """\
+evaluation:
+  tasks:
+    - {name: bpb_gold, kind: bpb, path: /tmp/gold}
+ablation:
+  candidates:
+    - block: book_length
+      params: {min_words: 100}
+    - block: book_length
+      id: book_length_1000
+      params: {min_words: 1000}
+"""
+
+
+def test_candidate_ids_are_unique_and_apart_from_the_recipes_block_ids(tmp_path):
+    base_block = "  - block: book_length\n    params:\n      min_words: 10\n"
+    other = MINIMAL.replace(base_block, "  - block: ocr_quality_filter\n")
+    cfg = load_recipe(write(tmp_path, other + CANDIDATES))
+    assert [c.id for c in cfg.ablation.candidates] == ["book_length", "book_length_1000"]
+    same = other + CANDIDATES.replace("      id: book_length_1000\n", "")
+    line = same.splitlines().index("  candidates:") + 1
+    err = error_of(write(tmp_path, same))
+    assert f"recipe.yaml:{line}: ablation.candidates: candidate ids must be unique" in err
+    assert "'book_length' at items 0, 1" in err
+    # a kept candidate joins the recipe: its id may not be a block id the recipe already has
+    err = error_of(write(tmp_path, MINIMAL + CANDIDATES))
+    assert "ids already used by recipe blocks (set another `id:`): ['book_length']" in err

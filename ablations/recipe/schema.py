@@ -135,6 +135,19 @@ class AblationConfig(Strict):
     confidence: float = Field(0.95, gt=0, lt=1)
     bootstrap_samples: int = Field(1000, ge=100)
 
+    @field_validator("candidates")
+    @classmethod
+    def _unique_candidate_ids(cls, candidates: list[CandidateSpec]) -> list[CandidateSpec]:
+        """Candidates name their stats, exclusion folders and verdicts by id: two with one id would collide."""
+        items: dict[str, list[int]] = {}
+        for i, c in enumerate(candidates):
+            items.setdefault(c.id, []).append(i)
+        dup = {cid: where for cid, where in items.items() if len(where) > 1}
+        if dup:
+            said = "; ".join(f"{cid!r} at items {', '.join(map(str, where))}" for cid, where in dup.items())
+            raise ValueError(f"candidate ids must be unique (set `id:` on each variant of a block): {said}")
+        return candidates
+
 
 class TrackingConfig(Strict):
     wandb: Literal["auto", "offline", "online", "disabled"] = Field(
@@ -183,6 +196,9 @@ class RecipeConfig(Strict):
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
             raise ValueError(f"block ids must be unique (set `id:` on repeated blocks); repeated: {dup}")
+        taken = sorted({c.id for c in self.ablation.candidates} & set(ids))
+        if taken:  # a kept candidate joins the recipe: its id must not be one the recipe already has
+            raise ValueError(f"ablation.candidates: ids already used by recipe blocks (set another `id:`): {taken}")
         return self
 
     def blocks(self) -> list[BlockSpec]:
