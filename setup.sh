@@ -21,7 +21,7 @@ else
 fi
 # The CER estimator's default model (ocr_cer_estimate; the quickstart filters on it): trained once on the ICDAR2019
 # and GHT OCR/gold pairs of ../shared/data (not on the quickstart's own collections) into
-# $FINEBOOKS_CACHE/models (about 5 minutes on 2 cores); trained again when the features changed since
+# $FINEBOOKS_CACHE/models (80 s on the 2-core VM, 2026-11-30); trained again when the features changed since
 DATA=${FINEBOOKS_SHARED_DATA:-../shared/data}
 CER_MODEL=${FINEBOOKS_CACHE:-$HOME/.cache/finebooks}/models/cer-estimator.joblib
 if [ -d "$DATA/ocr_gold/icdar2019" ] && [ -d "$DATA/ocr_gold/ght" ]; then

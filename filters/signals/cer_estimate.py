@@ -80,12 +80,7 @@ class CerEstimateSignal(OcrSignal):
         weights = [sum(len(t) * n for t, n in c.items()) for c in counts]
         measured = [i for i, c in enumerate(counts) if c]
         rows = [self._features.features(counts[i], lang) for i in measured]
-        from threadpoolctl import threadpool_limits
-
-        # one OpenMP thread: a datatrove task has one core, and the trees' default thread pool costs seconds per
-        # call on a busy machine (measured: 3 s per book at load 4 on 2 cores, 6 ms with one thread)
-        with threadpool_limits(limits=1, user_api="openmp"):
-            estimates = model.predict(rows) if rows else []
+        estimates = model.predict(rows) if rows else []  # one OpenMP thread (CerModel.predict)
         out: list[PageScore] = [(None, 0)] * len(counts)
         for i, value in zip(measured, estimates, strict=True):
             out[i] = (float(value), weights[i])
