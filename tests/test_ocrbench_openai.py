@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -60,6 +61,8 @@ class VisionHandler(BaseHTTPRequestHandler):
         mode = self.server.mode
         if mode == "500":
             return self.answer(500, b'{"error": "out of memory"}')
+        if mode == "slow":
+            time.sleep(1.5)
         if mode == "badjson":
             return self.answer(200, b'{"choices": [')
         text = "```text\nThe known text\nof the page\n```" if mode == "fence" else "The known text"
@@ -134,3 +137,11 @@ def test_openai_engine_check_names_what_is_missing(vision_server, monkeypatch):
     closed = OpenAiEngine(url="http://127.0.0.1:9/v1", model="olmocr", retries=0)
     with pytest.raises(EngineUnavailable, match="does not answer"):
         closed.check()
+
+
+def test_openai_engine_timeout_fails_the_page_without_retrying(vision_server, page):
+    vision_server.mode = "slow"
+    engine = OpenAiEngine(url=vision_server.url, model="olmocr", timeout_s=0.3, retry_wait_s=0.01, max_image_side=200)
+    with pytest.raises(EngineError, match="timed out after 0.3 s"):
+        engine.recognize(page)
+    assert len(vision_server.requests) == 1

@@ -41,8 +41,9 @@ class OpenAiEngine(OcrEngine):
     The page image is downscaled so its longest side is at most ``max_image_side`` pixels (None: as scanned) and sent
     as a PNG data URL after ``prompt``. ``api_key_env`` names the environment variable holding the key (never the key
     itself in a config). Connection errors and 5xx answers are retried ``retries`` times, ``retry_wait_s`` doubling
-    between attempts; any other HTTP error fails the page at once. A surrounding ``` fence is stripped from the
-    answer; an answer cut off at ``max_tokens`` (finish_reason "length") is returned and noted in ``last_notes``.
+    between attempts; a timeout (``timeout_s``) or any other HTTP error fails the page at once. A ``` fence around
+    the whole answer is stripped; an answer cut off at ``max_tokens`` (finish_reason "length") is returned and noted
+    in ``last_notes``.
     """
 
     def __init__(
@@ -99,6 +100,8 @@ class OpenAiEngine(OcrEngine):
             message = f"HTTP {e.code} from {method} {self.url}{path}: {text_tail(e.read())}"
             raise (_Retryable if e.code >= 500 else EngineError)(message) from None
         except (OSError, http.client.HTTPException) as e:  # URLError, refused, reset, timeout, truncated answer
+            if isinstance(e, TimeoutError) or isinstance(getattr(e, "reason", None), TimeoutError):
+                raise EngineError(f"{method} {self.url}{path} timed out after {self.timeout_s:g} s") from None
             raise _Retryable(f"{method} {self.url}{path} failed: {getattr(e, 'reason', None) or e!r}") from None
 
     def request(self, method: str, path: str, body: dict | None = None) -> dict:
@@ -125,7 +128,9 @@ class OpenAiEngine(OcrEngine):
         try:
             listing = self.request("GET", "/models")
         except EngineError as e:
-            raise EngineUnavailable(f"OCR endpoint {self.url} does not answer: {e}") from None
+            raise EngineUnavailable(
+                f"OCR endpoint {self.url} does not answer: {e} (url: the base URL, ending in /v1)"
+            ) from None
         models = {m.get("id"): m for m in listing.get("data") or [] if isinstance(m, dict)}
         if self.model not in models:
             served = ", ".join(str(m) for m in models) or "none"
