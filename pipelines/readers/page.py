@@ -70,9 +70,10 @@ def _region_refs(group: etree._Element) -> list[str]:
         children.sort(key=lambda c: int_or_none(c.get("index")))  # stable: equal indices keep document order
     refs: list[str] = []
     for child in children:
-        if ref := child.get("regionRef"):  # RegionRef(Indexed), or a group that stands for a region
+        inner = _region_refs(child)  # a group that stands for a region (a table) orders the regions inside it
+        refs.extend(inner)
+        if ref := child.get("regionRef"):
             refs.append(ref)
-        refs.extend(_region_refs(child))
     return refs
 
 
@@ -88,12 +89,12 @@ def region_text(region: etree._Element, line_order: str, confidences: list[float
     """Text of one TextRegion's own lines (nested regions excluded); @conf of the TextEquivs used go to
     ``confidences``.
 
-    Line TextEquivs when any line has one (a line without one falls back to its words, then glyphs); else the
-    region's own TextEquiv; else the words (or glyphs) of its lines.
+    Line TextEquivs when some line has a non-empty one (a line without one falls back to its words, then glyphs);
+    else the region's own TextEquiv; else the words (or glyphs) of its lines.
     """
     lines = ordered_lines(region, line_order)
     line_equivs = [text_equiv(line) for line in lines]
-    if any(te is not None for te in line_equivs):
+    if any(te is not None and te[0].strip() for te in line_equivs):
         texts = []
         for line, te in zip(lines, line_equivs, strict=True):
             if te is not None:
