@@ -307,3 +307,14 @@ def test_other_readers_keep_their_metadata(shared_data: Path) -> None:
 
     (doc,) = read(AltoBookReader(str(shared_data / "alto" / "dinglehopper"), glob_pattern="test.alto2.xml"))
     assert "page_regions" not in doc.metadata
+
+
+def test_mets_order_of_page_files(tmp_path: Path) -> None:
+    from test_alto_reader import mets  # the METS writer of the ALTO tests (tests/ is on sys.path under pytest)
+
+    for i in (1, 2, 3):
+        write(tmp_path / "issue" / f"p{i}.xml", pcgts(region("r", tl(f"page{i}"))))
+    write(tmp_path / "issue" / "mets.xml", mets(["p3.xml", "p1.xml", "p2.xml"]))
+    (doc,) = read(PageXmlBookReader(str(tmp_path)))
+    assert doc.metadata["page_order"] == "mets"
+    assert split_pages(doc.text, doc.metadata["page_offsets"]) == ["page3", "page1", "page2"]
