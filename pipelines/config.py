@@ -74,7 +74,9 @@ class SourceSpec(PluginItem):
 
     PLUGIN_KEY: ClassVar[str] = "format"
     name: str = Field(description="short name; prefix of document ids and key of the source's stats")
-    format: str = Field(description="reader: text, jsonl, parquet, hub, alto, hocr, icdar2017, or mypkg.mod:Reader")
+    format: str = Field(
+        description="reader: text, jsonl, parquet, hub, alto, hocr, page, icdar2017, or mypkg.mod:Reader"
+    )
     limit: int = Field(-1, description="documents to read from this source over the whole run; -1 = all")
 
     @staticmethod

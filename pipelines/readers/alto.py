@@ -173,6 +173,7 @@ class AltoBookReader(BookReader):
     """
 
     name = "📜 ALTO books"
+    page_root = "alto"  # local name of a page file's root element
 
     def __init__(
         self,
@@ -192,7 +193,7 @@ class AltoBookReader(BookReader):
     def root_name(self, path: str) -> str | None:
         """Local name of the root element, reading only the start of the file; None when it cannot be found."""
         if not self.sniff_roots:
-            return "mets" if "mets" in posixpath.basename(path).lower() else "alto"
+            return "mets" if "mets" in posixpath.basename(path).lower() else self.page_root
         parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True)
         try:
             with self.data_folder.open(path, "rb") as f:
@@ -218,7 +219,7 @@ class AltoBookReader(BookReader):
                 root = self.root_name(path)
                 if root == "mets":
                     mets.append(path)
-                elif root in ("alto", None):
+                elif root in (self.page_root, None):
                     pages.append(path)
             if pages:
                 pages.sort(key=lambda p: natural_key(posixpath.basename(p)))
@@ -265,16 +266,21 @@ class AltoBookReader(BookReader):
             return BadInput("not_alto", path, str(root.tag))
         return alto_page(root, self.join_printed_hyphens)
 
-    def read_unit(self, unit: BookRef) -> Iterator[Document | BadInput]:
+    def page_paths(self, unit: BookRef) -> tuple[list[str], str]:
+        """The unit's page files in reading order and how it was found ("mets" or "natural")."""
         folder, mets = unit.extra.get("folder", ""), unit.extra.get("mets")
-        paths, order = list(unit.paths), "natural"
         if self.use_mets and mets:
             try:
-                if mets_paths := self.mets_order(mets, folder, paths):
-                    paths, order = mets_paths, "mets"
+                if mets_paths := self.mets_order(mets, folder, list(unit.paths)):
+                    return mets_paths, "mets"
             except (OSError, BadInput) as e:
                 self.stat_update("mets_unusable")
                 logger.warning(f"[{self.source}] METS {mets} not used: {e}")
+        return list(unit.paths), "natural"
+
+    def read_unit(self, unit: BookRef) -> Iterator[Document | BadInput]:
+        paths, order = self.page_paths(unit)
+        folder = unit.extra.get("folder", "")
         pages = [(path, self.read_page(path)) for path in paths]
         versions = {p.version for _, p in pages if isinstance(p, PageText)}
         version = versions.pop() if len(versions) == 1 else ("mixed" if versions else None)

@@ -35,11 +35,17 @@ class SourceUnavailable(RuntimeError):
 
 @dataclass
 class PageText:
-    """Text of one readable page and the confidences (0..1) of its words that have one."""
+    """Text of one readable page and the confidences (0..1) of its words that have one.
+
+    ``regions`` (PAGE XML only so far): the page's text regions in reading order, each a dict with ``id``, ``type``
+    (layout role, e.g. "heading", "page-number", "footnote"; None when unknown) and ``start``/``end`` character
+    offsets in ``text`` (see ``pipelines/readers/page.py``).
+    """
 
     text: str
     confidences: list[float] = field(default_factory=list)
     version: str | None = None
+    regions: list[dict] = field(default_factory=list)
 
 
 def mean(values: list[float]) -> float | None:
@@ -130,11 +136,13 @@ class BookReader(PipelineStep):
     ) -> Document:
         """A Document from pages read in order: bad pages are counted, logged and listed, the rest joined.
 
-        A book of one page that cannot be read is skipped with that page's own reason.
+        A book of one page that cannot be read is skipped with that page's own reason. When some page has
+        ``regions``, ``metadata["page_regions"]`` holds one list per kept page (offsets relative to the page's text,
+        which starts at ``page_offsets[i]`` in the book).
         """
         if len(pages) == 1 and isinstance(pages[0][1], BadInput):
             raise pages[0][1]
-        texts, files, confs, bad = [], [], [], []
+        texts, files, confs, bad, regions = [], [], [], [], []
         all_conf: list[float] = []
         for path, page in pages:
             if isinstance(page, BadInput):
@@ -144,6 +152,7 @@ class BookReader(PipelineStep):
             texts.append(page.text)
             files.append(path)
             confs.append(mean(page.confidences))
+            regions.append(page.regions)
             all_conf.extend(page.confidences)
         if not texts:
             reasons = {b["reason"] for b in bad}
@@ -153,6 +162,8 @@ class BookReader(PipelineStep):
         meta = {"page_files": files, "page_word_confidence": confs, "word_confidence": mean(all_conf)}
         if bad:
             meta["bad_pages"] = bad
+        if any(regions):
+            meta["page_regions"] = regions
         return self.make_book(book_id, texts, meta | metadata)
 
     def record_skip(self, bad: BadInput, rank: int, page_level: bool = False) -> None:

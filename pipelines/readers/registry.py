@@ -18,6 +18,7 @@ READERS: dict[str, str] = {
     "hub": "pipelines.readers.records:HubBookReader",
     "alto": "pipelines.readers.alto:AltoBookReader",
     "hocr": "pipelines.readers.hocr:HocrBookReader",
+    "page": "pipelines.readers.page:PageXmlBookReader",
     "icdar2017": "pipelines.readers.icdar:IcdarBookReader",
 }
 
