@@ -8,6 +8,8 @@ summary, also written as ``summary.json`` in it.
 Publishing (``ablations/publish/cli.py``): ``run_ablation.py docs RUN_DIR``, ``run_ablation.py release CONFIG --out
 DIR [--push-to-hub REPO]``, ``run_ablation.py reproduce DIR``.
 
+The OCR benchmark (``ablations/ocrbench/``): ``run_ablation.py ocr-bench CONFIG [--release DIR]``.
+
 With ``executor.kind: slurm`` the run is submitted as SLURM jobs (``ablations/slurm/``, ``slurm/README.md``);
 ``--wait`` follows it to the end, ``--status`` shows every stage and job. Exit codes: 0 ok, 2 config error,
 3 data error, 4 SLURM error.
@@ -48,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     from ablations.publish.cli import COMMANDS
 
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "ocr-bench":  # the OCR benchmark (ablations/ocrbench/)
+        from ablations.ocrbench.cli import main as ocr_bench
+
+        return ocr_bench(argv[1:])
     if argv and argv[0] in COMMANDS:  # a subcommand (docs, release, reproduce); otherwise the first arg is CONFIG
         from ablations.publish.cli import main as publish
 

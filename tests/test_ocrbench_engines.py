@@ -13,12 +13,13 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from ablations.ocrbench.command import CommandEngine
-from ablations.ocrbench.engines import ENGINES, OcrEngine, sha256_file
-from ablations.ocrbench.openai_engine import OpenAiEngine
-from ablations.ocrbench.pages import BenchPage, EngineError, EngineUnavailable
-from ablations.ocrbench.tesseract import TesseractEngine
+from ablations.ocrbench.pages import BenchPage
 from filters.plugins import PluginError
+from pipelines.ocr.command import CommandEngine
+from pipelines.ocr.engines import ENGINES, OcrEngine, sha256_file
+from pipelines.ocr.openai_engine import OpenAiEngine
+from pipelines.ocr.pages import EngineError, EngineUnavailable, OcrPage
+from pipelines.ocr.tesseract import TesseractEngine
 
 EN_PAGE = "en_oldbooks/a/a006.png"
 DE_PAGE = "de_ocrd/laube_europa0202_1837/laube_europa0202_1837_0105.jpg"
@@ -30,7 +31,8 @@ def bench_page(data: Path, image: str) -> BenchPage:
     root = data / "ocr_images"
     with open(root / "pages.csv", encoding="utf-8") as f:
         row = next(r for r in csv.DictReader(f) if r["image"] == image)
-    return BenchPage(image, root / row["image"], root / row["gold"], row["gold_format"], language=row["language"])
+    gold, fmt = root / row["gold"], row["gold_format"]
+    return BenchPage(image, root / row["image"], gold=gold, gold_format=fmt, language=row["language"])
 
 
 def gold_words(page: BenchPage) -> list[str]:
@@ -52,14 +54,14 @@ def found_share(ocr: str, gold: list[str]) -> float:
     return sum(w in found for w in gold) / len(gold)
 
 
-def cropped(page: BenchPage, tmp_path: Path, top: float = 0.3, bottom: float = 0.5) -> BenchPage:
+def cropped(page: OcrPage, tmp_path: Path, top: float = 0.3, bottom: float = 0.5) -> OcrPage:
     """A band of the page (shares of its height) as a smaller image: keeps a run through tesseract short. The
     default band holds the first paragraph of the English page."""
     with Image.open(page.image) as image:
         part = image.crop((0, int(image.height * top), image.width, int(image.height * bottom)))
         path = tmp_path / "crop.png"
         part.save(path)
-    return BenchPage(page.id, path, page.gold, page.gold_format, language=page.language)
+    return OcrPage(page.id, path, language=page.language)
 
 
 # --- tesseract ---------------------------------------------------------------------------------------------------
@@ -94,7 +96,7 @@ def test_tesseract_missing_model_or_binary_is_unavailable():
 
 def test_tesseract_unknown_language_fails_the_page_unless_a_default_model(shared_data, tmp_path):
     page = cropped(bench_page(shared_data, EN_PAGE), tmp_path)
-    page = BenchPage(page.id, page.image, page.gold, page.gold_format, language="fin")
+    page = OcrPage(page.id, page.image, language="fin")
     with pytest.raises(EngineError, match="no model for language 'fin'"):
         TesseractEngine(models=MODELS).recognize(page)
     assert "written" in TesseractEngine(models=MODELS, default_model="eng").recognize(page)
@@ -102,7 +104,7 @@ def test_tesseract_unknown_language_fails_the_page_unless_a_default_model(shared
 
 def test_tesseract_command_line_has_psm_oem_and_extra_args(tmp_path):
     engine = TesseractEngine(models=MODELS, psm=6, oem=1, extra_args=["-c", "preserve_interword_spaces=1"])
-    args = engine.command(BenchPage("p", tmp_path / "x.png", tmp_path / "x.txt", "txt", language="deu"))
+    args = engine.command(OcrPage("p", tmp_path / "x.png", language="deu"))
     assert args[2:] == ["stdout", "-l", "frk+deu", "--psm", "6", "--oem", "1", "-c", "preserve_interword_spaces=1"]
 
 
@@ -131,7 +133,7 @@ def python_engine(code: str, **params) -> CommandEngine:
 
 
 def test_command_fills_placeholders_and_leaves_other_braces(tmp_path):
-    page = BenchPage("set/book/p1", tmp_path / "p1.png", tmp_path / "p1.txt", "txt", language="deu")
+    page = OcrPage("set/book/p1", tmp_path / "p1.png", language="deu")
     page.image.write_bytes(b"not read by this command")
     engine = python_engine("import sys; print({'args': sys.argv[1:]})", args=["{lang}", "{page_id}", "{image}"])
     assert engine.recognize(page) == str({"args": ["deu", "set/book/p1", str(page.image)]})
@@ -142,7 +144,7 @@ def test_command_fills_placeholders_and_leaves_other_braces(tmp_path):
 
 
 def test_command_failure_reports_exit_code_and_end_of_stderr(tmp_path):
-    page = BenchPage("p", tmp_path / "p.png", tmp_path / "p.txt", "txt", language="eng")
+    page = OcrPage("p", tmp_path / "p.png", language="eng")
     page.image.write_bytes(b"")
     engine = python_engine("import sys; sys.stderr.write('noise ' * 500 + 'model weights missing'); sys.exit(3)")
     with pytest.raises(EngineError, match="code 3.*model weights missing") as failure:
@@ -151,7 +153,7 @@ def test_command_failure_reports_exit_code_and_end_of_stderr(tmp_path):
 
 
 def test_command_timeout_and_missing_output_file_fail_the_page(tmp_path):
-    page = BenchPage("p", tmp_path / "p.png", tmp_path / "p.txt", "txt", language="eng")
+    page = OcrPage("p", tmp_path / "p.png", language="eng")
     page.image.write_bytes(b"")
     start = time.monotonic()
     with pytest.raises(EngineError, match="timed out after 0.5 s"):

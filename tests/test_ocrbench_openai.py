@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from ablations.ocrbench.openai_engine import OpenAiEngine, strip_fence
-from ablations.ocrbench.pages import BenchPage, EngineError, EngineUnavailable
+from pipelines.ocr.openai_engine import OpenAiEngine, strip_fence
+from pipelines.ocr.pages import EngineError, EngineUnavailable, OcrPage
 
 
 @pytest.fixture
-def page(shared_data: Path) -> BenchPage:
+def page(shared_data: Path) -> OcrPage:
     """A real page image (1850 x 2621, bilevel)."""
     folder = shared_data / "ocr_images" / "en_oldbooks" / "a"
-    return BenchPage("en_oldbooks/a/a006", folder / "a006.png", folder / "a006.txt", "txt", language="eng")
+    return OcrPage("en_oldbooks/a/a006", folder / "a006.png", language="eng")
 
 
 class FakeVisionServer(ThreadingHTTPServer):

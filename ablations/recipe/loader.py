@@ -5,15 +5,16 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ablations.recipe.schema import RecipeConfig
 from filters.plugins import PluginError
 from pipelines.config import ItemKeyError
 
+M = TypeVar("M", bound=BaseModel)
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -98,7 +99,9 @@ def _apply_override(data: dict, assignment: str) -> tuple:
     return path
 
 
-def _error_lines(e: ValidationError, source: str, lines: dict[tuple, int], overridden: dict[tuple, str]) -> list[str]:
+def _error_lines(
+    e: ValidationError, source: str, lines: dict[tuple, int], overridden: dict[tuple, str], schema: str
+) -> list[str]:
     out = []
     for err in e.errors():
         # a plug-in error names its parameter: a key of the item itself (a source, a dedup stage) or of its params
@@ -108,7 +111,7 @@ def _error_lines(e: ValidationError, source: str, lines: dict[tuple, int], overr
             loc = loc + ((cause.key,) if isinstance(cause, ItemKeyError) else ("params", cause.key))
         msg = str(cause) if isinstance(cause, Exception) else err["msg"]
         if err["type"] == "extra_forbidden":
-            msg = "unknown key (check its spelling, or see the schema in ablations/recipe/schema.py)"
+            msg = f"unknown key (check its spelling, or see the schema in {schema})"
         elif err["type"] == "missing":
             msg = "required key is missing"
         key = ".".join(map(str, loc)) or "<root>"
@@ -129,6 +132,13 @@ def _place(loc: tuple, source: str, lines: dict[tuple, int], overridden: dict[tu
 
 def load_recipe(path: str | Path, overrides: list[str] | None = None) -> RecipeConfig:
     """Read, override, interpolate and validate a recipe. Raises ConfigError naming file, line and key."""
+    return load_config(path, RecipeConfig, overrides, what="a recipe is a mapping of sections (experiment, data, ...)")
+
+
+def load_config(path: str | Path, model: type[M], overrides: list[str] | None = None, what: str = "") -> M:
+    """Read, override, interpolate and validate any YAML config model (the recipe, the OCR benchmark's config).
+
+    Raises ConfigError naming file, line and key of every problem."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
@@ -141,16 +151,17 @@ def load_recipe(path: str | Path, overrides: list[str] | None = None) -> RecipeC
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise ConfigError(f"{where}: not valid YAML: {getattr(e, 'problem', e)}") from e
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a recipe is a mapping of sections (experiment, data, ...)")
+        raise ConfigError(f"{path}: {what or 'a config is a mapping of keys'}")
     lines = _line_map(node, source=str(path)) if node is not None else {}
     overridden = {}
     for assignment in overrides or []:
         overridden[_apply_override(data, assignment)] = assignment
     data = _interpolate(data, "")
     try:
-        return RecipeConfig.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as e:
-        problems = _error_lines(e, str(path), lines, overridden)
+        schema = model.__module__.replace(".", "/") + ".py"
+        problems = _error_lines(e, str(path), lines, overridden, schema)
         raise ConfigError(f"{len(problems)} problem(s) in {path}:\n  " + "\n  ".join(problems)) from None
 
 

@@ -9,13 +9,11 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
-from ablations.ocrbench.engines import OcrEngine, env_with, require_positive, run_command, sha256_file
-from ablations.ocrbench.pages import BenchPage, EngineError, EngineUnavailable
 from filters.plugins import PluginError
-from pipelines.readers.alto import alto_page
+from pipelines.ocr.engines import OcrEngine, env_with, require_positive, run_command, sha256_file
+from pipelines.ocr.pages import EngineError, EngineUnavailable, OcrPage
 from pipelines.readers.base import BadInput
-from pipelines.readers.hocr import hocr_pages
-from pipelines.readers.xmlsafe import local_name, parse_xml
+from pipelines.readers.pagefile import page_text
 
 PLACEHOLDERS = ("{image}", "{output}", "{output_base}", "{lang}", "{page_id}")
 EXTENSIONS = {"txt": ".txt", "alto": ".xml", "hocr": ".hocr", "page": ".xml"}
@@ -98,7 +96,7 @@ class CommandEngine(OcrEngine):
         lines = (proc.stdout or proc.stderr).decode("utf-8", errors="replace").strip().splitlines()
         return lines[0] if lines else ""
 
-    def language(self, page: BenchPage) -> str:
+    def language(self, page: OcrPage) -> str:
         """The page language as the program expects it."""
         if self.languages is None:
             return page.language
@@ -106,7 +104,7 @@ class CommandEngine(OcrEngine):
             raise EngineError(f"no entry for language {page.language!r} (page {page.id}) in languages")
         return self.languages[page.language]
 
-    def arguments(self, page: BenchPage, output: Path) -> list[str]:
+    def arguments(self, page: OcrPage, output: Path) -> list[str]:
         """The command with its placeholders filled in for one page."""
         values = {
             "{image}": str(page.image),
@@ -123,7 +121,7 @@ class CommandEngine(OcrEngine):
             args.append(arg)
         return args
 
-    def recognize(self, page: BenchPage) -> str:
+    def recognize(self, page: OcrPage) -> str:
         self.last_notes = []
         if not Path(page.image).is_file():
             raise EngineError(f"image not found: {page.image}")
@@ -141,20 +139,7 @@ class CommandEngine(OcrEngine):
 def parse_output(data: bytes, format: str, where: str) -> str:
     """Text of an engine's output in ``format`` (txt, alto, hocr, page); ``EngineError`` when it cannot be read."""
     try:
-        if format == "txt":
-            return data.decode("utf-8").rstrip("\f\n ")
-        if format == "hocr":
-            return "\n\n".join(p.text for p in hocr_pages(data, where))
-        root = parse_xml(data, where)
-        expected = {"alto": "alto", "page": "PcGts"}[format]
-        if local_name(root.tag) != expected:
-            raise EngineError(f"{where}: not {format} output (root element {local_name(root.tag)!r})")
-        if format == "alto":
-            return alto_page(root).text
-        from pipelines.readers.page import page_xml_page  # the PAGE reader (issue #12 item 1)
-
-        return page_xml_page(root).text
-    except UnicodeDecodeError as e:
-        raise EngineError(f"{where}: output is not UTF-8 text ({e})") from None
+        text = page_text(data, format, where).text
     except BadInput as e:
         raise EngineError(f"unreadable {format} output: {e}") from None
+    return text.rstrip("\f\n ") if format == "txt" else text

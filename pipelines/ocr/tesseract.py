@@ -6,9 +6,9 @@ import re
 import shutil
 from pathlib import Path
 
-from ablations.ocrbench.engines import OcrEngine, env_with, require_positive, run_command, sha256_file
-from ablations.ocrbench.pages import BenchPage, EngineError, EngineUnavailable
 from filters.plugins import PluginError
+from pipelines.ocr.engines import OcrEngine, env_with, require_positive, run_command, sha256_file
+from pipelines.ocr.pages import EngineError, EngineUnavailable, OcrPage
 
 _LIST_HEADER = re.compile(r'List of available languages in "(?P<dir>[^"]*)"')
 
@@ -112,7 +112,7 @@ class TesseractEngine(OcrEngine):
         path = folder / f"{component}.traineddata"
         return sha256_file(path) if path.is_file() else None
 
-    def model_for(self, page: BenchPage) -> str:
+    def model_for(self, page: OcrPage) -> str:
         """The ``-l`` spec for the page's language."""
         spec = self.models.get(page.language, self.default_model)
         if not spec:
@@ -121,14 +121,14 @@ class TesseractEngine(OcrEngine):
             )
         return spec
 
-    def command(self, page: BenchPage) -> list[str]:
+    def command(self, page: OcrPage) -> list[str]:
         """The tesseract command line for one page."""
         args = [self.binary, str(page.image), "stdout", "-l", self.model_for(page), "--psm", str(self.psm)]
         if self.oem is not None:
             args += ["--oem", str(self.oem)]
         return args + self._tessdata_args() + self.extra_args
 
-    def recognize(self, page: BenchPage) -> str:
+    def recognize(self, page: OcrPage) -> str:
         self.last_notes = []
         args = self.command(page)
         if not Path(page.image).is_file():

@@ -18,8 +18,8 @@ import signal
 import subprocess
 from pathlib import Path
 
-from ablations.ocrbench.pages import BenchPage, EngineError, EngineUnavailable
 from filters.plugins import PluginError, Registry
+from pipelines.ocr.pages import EngineError, EngineUnavailable, OcrPage
 
 STDERR_TAIL = 500  # characters of a failed command's stderr kept in its error message
 
@@ -42,15 +42,16 @@ class OcrEngine:
         """What identifies the engine in the record: version, models (with sha256 of model files), parameters."""
         return {"class": f"{type(self).__module__}:{type(self).__qualname__}"}
 
-    def recognize(self, page: BenchPage) -> str:
+    def recognize(self, page: OcrPage) -> str:
         """Text of the page image; raise ``EngineError`` (with the reason) when this page fails."""
         raise NotImplementedError
 
 
 ENGINE_ENTRIES: dict[str, str] = {
-    "tesseract": "ablations.ocrbench.tesseract:TesseractEngine",
-    "command": "ablations.ocrbench.command:CommandEngine",
-    "openai": "ablations.ocrbench.openai_engine:OpenAiEngine",
+    "tesseract": "pipelines.ocr.tesseract:TesseractEngine",
+    "command": "pipelines.ocr.command:CommandEngine",
+    "openai": "pipelines.ocr.openai_engine:OpenAiEngine",
+    "existing": "pipelines.ocr.existing:ExistingOcr",
 }
 
 ENGINES = Registry("OCR engine", ENGINE_ENTRIES, base=OcrEngine)
@@ -114,7 +115,7 @@ def env_with(extra: dict[str, str] | None) -> dict[str, str]:
 __all__ = [
     "ENGINES",
     "ENGINE_ENTRIES",
-    "BenchPage",
+    "OcrPage",
     "EngineError",
     "EngineUnavailable",
     "OcrEngine",

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from ablations.ocrbench.engines import OcrEngine, require_positive, text_tail
-from ablations.ocrbench.pages import BenchPage, EngineError, EngineUnavailable
 from filters.plugins import PluginError
+from pipelines.ocr.engines import OcrEngine, require_positive, text_tail
+from pipelines.ocr.pages import EngineError, EngineUnavailable, OcrPage
 
 DEFAULT_PROMPT = (
     "Transcribe all the text on this page image exactly as it is printed, in reading order, line by line. "
@@ -149,7 +149,7 @@ class OpenAiEngine(OcrEngine):
             "max_image_side": self.max_image_side,
         }
 
-    def recognize(self, page: BenchPage) -> str:
+    def recognize(self, page: OcrPage) -> str:
         self.last_notes = []
         image_url = "data:image/png;base64," + base64.b64encode(png_bytes(page.image, self.max_image_side)).decode()
         content = [{"type": "text", "text": self.prompt}, {"type": "image_url", "image_url": {"url": image_url}}]

@@ -1,0 +1,94 @@
+"""From per-page rows to the benchmark's tables: leaderboard, rates per group, paired comparisons of systems."""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ablations.ocrbench.config import GROUPS, StatsConfig
+from ablations.ocrbench.stats import Paired, Rate, paired_difference, pooled_rate, rng_for
+
+METRICS = ("cer", "wer", "bow")
+
+
+def rate(df: pd.DataFrame, metric: str, stats: StatsConfig, *names: str) -> Rate:
+    """Pooled rate of ``metric`` (``cer_norm``, ``wer_raw``, ...) over the rows, with its bootstrap interval."""
+    return pooled_rate(
+        df[f"{metric}_errors"].to_numpy(),
+        df[f"{metric}_n"].to_numpy(),
+        stats.bootstrap_samples,
+        stats.confidence,
+        rng_for(stats.seed, metric, *names),
+    )
+
+
+def _seconds(df: pd.DataFrame) -> float | None:
+    secs = df["seconds"].dropna()
+    return float(secs.median()) if len(secs) else None
+
+
+def leaderboard(df: pd.DataFrame, stats: StatsConfig, timed: dict[str, bool]) -> list[dict[str, Any]]:
+    """One entry per system, best normalised CER first: rates with intervals, pages, failures, seconds per page."""
+    out = []
+    for system, part in df.groupby("system", sort=True):
+        entry: dict[str, Any] = {"system": system, "pages": len(part), "failed": int(part["failed"].sum())}
+        for metric in METRICS:
+            for kind in ("norm", "raw"):
+                entry[f"{metric}_{kind}"] = rate(part, f"{metric}_{kind}", stats, system)
+        entry["seconds_per_page"] = _seconds(part) if timed.get(system, True) else None
+        out.append(entry)
+    return sorted(out, key=lambda e: (e["cer_norm"].value is None, e["cer_norm"].value or 0.0, e["system"]))
+
+
+def by_group(df: pd.DataFrame, group: str, stats: StatsConfig, metric: str = "cer_norm") -> pd.DataFrame:
+    """Rate of every system in every value of ``group`` (rows: group values, columns: systems; cells: Rate)."""
+    cells: dict[tuple[str, str], Rate] = {}
+    for (value, system), part in df.groupby([group, "system"], sort=True):
+        cells[(str(value), system)] = rate(part, metric, stats, system, group, str(value))
+    values = sorted({v for v, _ in cells})
+    systems = sorted({s for _, s in cells})
+    table = pd.DataFrame(index=values, columns=systems, dtype=object)
+    for (value, system), r in cells.items():
+        table.loc[value, system] = r
+    return table
+
+
+def paired(df: pd.DataFrame, stats: StatsConfig, metric: str = "cer_norm") -> list[Paired]:
+    """Every two systems compared on the pages both ran (``metric`` errors, same gold lengths)."""
+    systems = sorted(df["system"].unique())
+    pivot_err = df.pivot(index="page", columns="system", values=f"{metric}_errors")
+    lengths = df.groupby("page")[f"{metric}_n"].first()
+    out = []
+    for a, b in combinations(systems, 2):
+        both = pivot_err[[a, b]].dropna()
+        out.append(
+            paired_difference(
+                a,
+                b,
+                both[a].to_numpy(),
+                both[b].to_numpy(),
+                lengths.loc[both.index].to_numpy(),
+                stats.bootstrap_samples,
+                stats.confidence,
+                rng_for(stats.seed, metric, "paired", a, b),
+            )
+        )
+    return out
+
+
+def page_rates(df: pd.DataFrame, metric: str = "cer_norm") -> pd.Series:
+    """Per-row rate (NaN for empty gold)."""
+    n = df[f"{metric}_n"].astype(float)
+    return df[f"{metric}_errors"] / n.where(n > 0, np.nan)
+
+
+def summarize(df: pd.DataFrame, stats: StatsConfig, timed: dict[str, bool]) -> dict[str, Any]:
+    """Leaderboard, per-group tables and paired comparisons of the rows of a run."""
+    return {
+        "leaderboard": leaderboard(df, stats, timed),
+        "groups": {g: by_group(df, g, stats) for g in GROUPS if df[g].astype(str).str.len().gt(0).any()},
+        "paired": paired(df, stats),
+    }
