@@ -50,6 +50,19 @@ else
   echo "ERROR: .venv-nanotron could not be set up (see pip's messages above); tests/test_nanotron.py fails until" \
     "./setup.sh completes it" >&2
 fi
+# Tesseract 5 and the models the OCR benchmark's tests and configs/ocrbench_ocr_images.yaml use (Debian packages,
+# tessdata_fast): installed when this runs as root on a machine with apt-get; FINEBOOKS_NO_TESSERACT=1 skips it.
+TESSERACT_PACKAGES="tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-frk \
+  tesseract-ocr-lat tesseract-ocr-ita tesseract-ocr-cos tesseract-ocr-script-latn tesseract-ocr-script-frak"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ -z "${FINEBOOKS_NO_TESSERACT:-}" ] \
+  && ! { command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx Fraktur \
+         && tesseract --list-langs 2>/dev/null | grep -qx cos; }; then
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $TESSERACT_PACKAGES >/dev/null \
+    || echo "ERROR: Tesseract packages not installed; tests/test_ocrbench*.py will fail" >&2
+elif ! command -v tesseract >/dev/null 2>&1; then
+  echo "Tesseract not found: the OCR benchmark's tesseract engine needs apt-get install $TESSERACT_PACKAGES" >&2
+fi
 # A single-node SLURM cluster for tests/test_slurm.py (Debian slurm-wlm + munge, about 10 s): installed when this
 # runs as root on a machine with apt-get and no SLURM; FINEBOOKS_NO_SLURM=1 skips it. Started by the tests.
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v sbatch >/dev/null 2>&1 \

@@ -35,6 +35,8 @@ BLOCKS: dict[str, str] = {
     # --- OCR-quality signals and filters ---
     **SIGNALS,  # every signal is also a block (filters/signals/__init__.py)
     "ocr_quality_filter": "filters.ocr_quality_filter:OcrQualityFilter",
+    # --- re-OCR (runs an OCR engine of pipelines/ocr/, so it lives there) ---
+    "reocr": "pipelines.ocr.reocr:ReOcr",
 }
 
 

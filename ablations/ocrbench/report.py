@@ -157,7 +157,7 @@ def report_lines(cfg, result, summary, df, texts, engines) -> list[str]:  # long
         f"# OCR benchmark: {cfg.name}",
         "",
         f"{n_pages} pages in {len(collections)} collection(s) ({', '.join(collections)}); "
-        f"{len(result['skipped'])} page(s) skipped because their gold could not be read. "
+        f"{len(result['skipped'])} page(s) skipped because their gold could not be read or is empty. "
         f"Rates are pooled over pages (errors / gold length) after the normalisation below; intervals are "
         f"{s.confidence:.0%} percentile bootstrap intervals over pages ({s.bootstrap_samples} resamples, seed "
         f"{s.seed}). A failed page counts as an empty output. Raw rates use dinglehopper's definitions without "
@@ -186,7 +186,7 @@ def report_lines(cfg, result, summary, df, texts, engines) -> list[str]:  # long
     lines += ["", "## Normalisation", "", ", ".join(f"`{k}: {v}`" for k, v in norm.items()), ""]
     lines += ["See `ablations/ocrbench/normalize.py` for what each switch does.", ""]
     if result["skipped"]:
-        lines += ["## Skipped pages (gold unreadable)", ""]
+        lines += ["## Skipped pages (gold unreadable or empty)", ""]
         lines += [f"- `{x['page']}`: {x['reason']} ({x['file']})" for x in result["skipped"]]
     failed = df[df["failed"]]
     if len(failed):
