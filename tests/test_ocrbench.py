@@ -162,3 +162,9 @@ def test_benchmark_end_to_end(tmp_path, shared_data, capsys):
     pairs = out / "pairs"
     assert len(list((pairs / "gold").glob("*.txt"))) == 6 and len(list((pairs / "tess").glob("*.txt"))) == 6
     assert len(list((pairs / "flaky").glob("*.txt"))) == 1  # not the failed page
+    from filters.signals.train_cer import main as train_cer
+
+    model = tmp_path / "cer.joblib"
+    gold = f"pages:{pairs / 'tess'},{pairs / 'gold'}"
+    assert train_cer(["--gold", gold, "--out", str(model), "--threads", "1", "--no-gold-pages"]) == 0
+    assert json.loads((tmp_path / "cer.joblib.json").read_text())["pages"] == 6
