@@ -19,6 +19,7 @@ from ablations.recipe.schema import RecipeConfig
 from ablations.train.tokens import token_count
 from ablations.train.tracking import RunLogger
 from pipelines import jsonl
+from pipelines.fingerprint import library_versions
 from pipelines.stages import Stage, finish, start, write_json
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class TrainingRun(Stage):
             "seed": self.seed,
             "tasks": [t.model_dump() for t in cfg.evaluation.tasks],
             "holdout": cfg.evaluation.holdout.model_dump() if cfg.evaluation.holdout else None,
+            "versions": library_versions("torch", "transformers"),
         }
 
     def trained(self) -> dict[str, Any] | None:
