@@ -102,10 +102,11 @@ def train(  # long: one loop read top to bottom (nanoGPT style): data, model, op
     folder: Path,
     on_checkpoint: Callable[[object, int, int], dict],
     log: Callable[[dict, int], None] | None = None,
-    progress: bool = True,
+    progress: bool | str = True,
 ) -> dict:
     """Train one (variant, seed) run into ``folder``; call ``on_checkpoint(model, step, tokens_seen)`` at each
-    checkpoint (its result is stored); resume from the last checkpoint if the run was killed.
+    checkpoint (its result is stored); resume from the last checkpoint if the run was killed. ``progress``: a bar,
+    labelled with it when it is a string.
 
     With several processes (``accelerate launch``) every rank calls this; ``on_checkpoint`` and ``log`` run on the
     main process only, which alone writes the checkpoint and ``evals.jsonl``."""
@@ -141,7 +142,8 @@ def train(  # long: one loop read top to bottom (nanoGPT style): data, model, op
     accelerator.wait_for_everyone()
 
     model.train()
-    bar = tqdm(total=total, initial=step, desc=f"train {folder.name}", unit="step", disable=not (progress and main))
+    label = progress if isinstance(progress, str) else f"train {folder.name}"
+    bar = tqdm(total=total, initial=step, desc=label, unit="step", disable=not (progress and main))
     t0, tokens_timed = time.perf_counter(), 0
     while step < total:
         for group in opt.param_groups:

@@ -40,6 +40,14 @@ def main_process() -> bool:
     return os.environ.get("RANK", "0") == "0"
 
 
+def run_label(variant: str, seed: int, folder: Path) -> str:
+    """The progress bar's label: the candidate (the last block a variant adds), the seed, the variant and the stage
+    folder, e.g. ``train book_length seed 1 (baseline+unicode_fix+book_length, train-3f2a...)``."""
+    candidate = variant.rsplit("+", 1)[-1] if variant else "run"
+    where = f"{variant}, {folder.name}" if variant and variant != candidate else folder.name
+    return f"train {candidate} seed {seed} ({where})"
+
+
 @dataclass
 class TrainingRun(Stage):
     """The run of ``seed`` on the token shards ``tokens``; ``variant`` only labels logs and the record."""
@@ -142,7 +150,7 @@ class TrainingRun(Stage):
             folder=folder,
             on_checkpoint=on_checkpoint,
             log=logger.log if logger else None,
-            progress=self.progress,
+            progress=run_label(self.variant, self.seed, folder) if self.progress else False,
         )
         if logger:
             logger.finish()
