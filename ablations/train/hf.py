@@ -23,6 +23,7 @@ import torch
 
 from ablations.recipe.schema import ModelConfig, TrainingConfig
 from ablations.train.budget import tokens_per_step, train_steps
+from ablations.train.threads import default_threads
 from pipelines import jsonl
 
 
@@ -113,8 +114,7 @@ def train(  # long: one loop read top to bottom (nanoGPT style): data, model, op
     from accelerate import Accelerator
     from tqdm import tqdm
 
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
+    torch.set_num_threads(default_threads(cfg.threads))  # 0: the CPUs this process may use (train/threads.py)
     # "auto" without a GPU is the CPU (gloo when launched on several processes; accelerate would otherwise run
     # each launched process alone)
     accelerator = Accelerator(cpu=cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available()))
