@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ablations.recipe.schema import RecipeConfig
+from ablations.train.backends import BACKENDS
 from ablations.train.tokens import token_count
 from ablations.train.tracking import RunLogger
 from pipelines import jsonl
-from pipelines.fingerprint import library_versions
+from pipelines.fingerprint import code_fingerprint, library_versions
 from pipelines.stages import Stage, finish, start, write_json
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class TrainingRun(Stage):
             "seed": self.seed,
             "tasks": [t.model_dump() for t in cfg.evaluation.tasks],
             "holdout": cfg.evaluation.holdout.model_dump() if cfg.evaluation.holdout else None,
+            "code": code_fingerprint(BACKENDS.resolve(cfg.training.backend)),  # a user's trainer backend too
             "versions": library_versions("torch", "transformers"),
         }
 
