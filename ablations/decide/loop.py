@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ablations.decide.progress import clear_verdicts, report_verdict
 from ablations.decide.stats import decide
 from ablations.eval.evaluator import Evaluator
 from ablations.recipe.schema import CandidateSpec, RecipeConfig
@@ -152,6 +153,7 @@ class Ablation:
         base_seed = cfg.experiment.seed
         current = self.prepare(Variant("baseline", list(cfg.clean), list(cfg.filter)))
         weights = {t.name: t.weight for t in cfg.evaluation.tasks}
+        clear_verdicts(self.context.folder)
         for cand in ab.candidates:
             variant = self.prepare(with_candidate(current, cand))
             seeds = first_seeds(cfg)
@@ -181,6 +183,7 @@ class Ablation:
                     **verdict.as_dict(),
                 }
             )
+            report_verdict(self.context.folder, self.decisions)  # a line now, and verdicts.json for --status
             if verdict.verdict == "keep":
                 current = variant
         return current
