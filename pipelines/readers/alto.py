@@ -13,6 +13,7 @@ from datatrove.utils.logging import logger
 from lxml import etree
 
 from filters.pages import natural_key
+from pipelines.readers.alto_layout import AltoLayout
 from pipelines.readers.base import BadInput, BookReader, BookRef, PageText
 from pipelines.readers.xmlsafe import local_name, parse_xml, path_matches
 
@@ -78,13 +79,15 @@ def alto_page(root: etree._Element, join_printed_hyphens: bool = True) -> PageTe
     Many ALTO files (the 1752 book in dach_gt, for one) carry no hyphen markup: the hyphen is printed inside the
     line's last String. With ``join_printed_hyphens`` such a word is joined with the next line's first word when
     that word starts with a lower-case letter (a syllable break); before a capital (``Verfaſſungs⸗`` / ``Arth``,
-    a compound in German print) both stay as printed.
+    a compound in German print) both stay as printed. ``PageText.layout``: line roles (``alto_layout.py``).
     """
-    blocks: list[list[list[str]]] = []
+    blocks: list[tuple[list[list[str]], list]] = []
     confidences: list[float] = []
     pending: _Hyphen | None = None
+    layout = AltoLayout(root)
     for block in _text_blocks(root):
         lines: list[list[str]] = []
+        metas: list = []
         for line in block.iter("{*}TextLine"):
             words, strings, hyp_mark = _line_words(line, confidences)
             if pending is not None and strings:
@@ -93,14 +96,15 @@ def alto_page(root: etree._Element, join_printed_hyphens: bool = True) -> PageTe
             words = [w for w in words if w]
             if words:
                 lines.append(words)
+                metas.append(layout.line_meta(block, line))
             if words and strings[-1].get("CONTENT"):
                 pending = _line_end_hyphen(words, strings[-1], hyp_mark, join_printed_hyphens)
         if lines:
-            blocks.append(lines)
+            blocks.append((lines, metas))
     if pending is not None and not pending.printed:
         pending.line[-1] = pending.part + pending.mark
-    text = "\n\n".join("\n".join(" ".join(words) for words in lines) for lines in blocks)
-    return PageText(text, confidences, alto_version(root))
+    text, page_layout = layout.assemble(blocks)
+    return PageText(text, confidences, alto_version(root), layout=page_layout)
 
 
 def _line_words(line: etree._Element, confidences: list[float]) -> tuple[list[str], list, str | None]:

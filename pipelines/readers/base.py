@@ -39,13 +39,15 @@ class PageText:
 
     ``regions`` (PAGE XML only so far): the page's text regions in reading order, each a dict with ``id``, ``type``
     (layout role, e.g. "heading", "page-number", "footnote"; None when unknown) and ``start``/``end`` character
-    offsets in ``text`` (see ``pipelines/readers/page.py``).
+    offsets in ``text`` (see ``pipelines/readers/page.py``). ``layout``: the page's line records with their roles
+    (``filters/layout.py``), None when the source has no roles.
     """
 
     text: str
     confidences: list[float] = field(default_factory=list)
     version: str | None = None
     regions: list[dict] = field(default_factory=list)
+    layout: dict | None = None
 
 
 def mean(values: list[float]) -> float | None:
@@ -138,11 +140,12 @@ class BookReader(PipelineStep):
 
         A book of one page that cannot be read is skipped with that page's own reason. When some page has
         ``regions``, ``metadata["page_regions"]`` holds one list per kept page (offsets relative to the page's text,
-        which starts at ``page_offsets[i]`` in the book).
+        which starts at ``page_offsets[i]`` in the book); likewise ``metadata["page_layout"]`` (line roles,
+        ``filters/layout.py``) when some page has a layout.
         """
         if len(pages) == 1 and isinstance(pages[0][1], BadInput):
             raise pages[0][1]
-        texts, files, confs, bad, regions = [], [], [], [], []
+        texts, files, confs, bad, regions, layouts = [], [], [], [], [], []
         all_conf: list[float] = []
         for path, page in pages:
             if isinstance(page, BadInput):
@@ -153,6 +156,7 @@ class BookReader(PipelineStep):
             files.append(path)
             confs.append(mean(page.confidences))
             regions.append(page.regions)
+            layouts.append(page.layout)
             all_conf.extend(page.confidences)
         if not texts:
             reasons = {b["reason"] for b in bad}
@@ -164,6 +168,8 @@ class BookReader(PipelineStep):
             meta["bad_pages"] = bad
         if any(regions):
             meta["page_regions"] = regions
+        if any(layouts):
+            meta["page_layout"] = layouts
         return self.make_book(book_id, texts, meta | metadata)
 
     def record_skip(self, bad: BadInput, rank: int, page_level: bool = False) -> None:

@@ -8,7 +8,8 @@ regions separated by a blank line (as ``alto_page``). ``PageText.regions`` keeps
 
 ``type`` is the PAGE ``@type`` of the TextRegion (heading, paragraph, header, footer, page-number, footnote,
 footnote-continued, marginalia, catch-word, signature-mark, drop-capital, caption, credit, other, ...), else the
-``structure {type:...}`` of its ``@custom`` (Transkribus, eScriptorium), else None.
+``structure {type:...}`` of its ``@custom`` (Transkribus, eScriptorium), else None. ``PageText.layout`` gives
+every line the role of its region's type (``pipelines/readers/layout.py``, ``filters/layout.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from lxml import etree
 
 from pipelines.readers.alto import AltoBookReader
 from pipelines.readers.base import BadInput, BookRef, PageText
+from pipelines.readers.layout import LayoutBuilder, lines_of_regions
 from pipelines.readers.page_lines import int_or_none, ordered_lines, text_equiv, words_text
 from pipelines.readers.xmlsafe import local_name, parse_xml
 
@@ -137,7 +139,10 @@ def page_xml_page(root: etree._Element, line_order: str = "auto") -> PageText:
         regions.append(entry)
         parts.append(text)
         start += len(text)
-    return PageText("\n\n".join(parts), confidences, page_version(root), regions)
+    text = "\n\n".join(parts)
+    builder = LayoutBuilder()
+    lines_of_regions(text, regions, builder)
+    return PageText(text, confidences, page_version(root), regions, builder.build(len(text)))
 
 
 class PageXmlBookReader(AltoBookReader):
