@@ -17,6 +17,8 @@ from rapidfuzz import process
 from rapidfuzz.fuzz import ratio
 
 from filters.cleanup.base import PageRewriter
+from filters.cleanup.furniture_roles import furniture_by_role, update_layout
+from filters.layout import FURNITURE, ROLES
 from filters.textview import TextView
 
 # a token that is a page number: arabic digits (OCR may read 1 as l or I, 0 as o or O, 5 as S) or a roman numeral
@@ -99,8 +101,14 @@ class PageFurniture(PageRewriter):
     characters repeated verbatim on ``repeated_line_fraction`` of the pages (a library stamp). Books of fewer
     than ``min_pages`` pages are left alone (nothing can repeat).
 
+    With ``by_role="auto"`` a book whose ``page_layout`` tags lines with roles (ALTO, PAGE; ``filters/layout.py``)
+    loses exactly the lines whose role is in ``furniture_roles`` on every page whose layout matches its text, and
+    the heuristic runs only on its other pages (counted ``roles_fallback_<reason>``); ``"never"`` ignores roles.
+    The layout and ``page_regions`` are moved to the remaining lines.
+
     Stats: ``lines_removed`` and one counter per kind: ``running_heads``, ``page_numbers``, ``signatures``,
-    ``catchwords``, ``notices``, ``repeated_lines``.
+    ``catchwords``, ``notices``, ``repeated_lines``, and by role ``role_<role>`` (``role_running_title``, ...);
+    ``pages_by_role``, ``roles_fallback_<reason>`` (pages), ``layout_lines_dropped``, ``regions_dropped``.
     """
 
     name = "🗂️ page furniture"
@@ -117,8 +125,16 @@ class PageFurniture(PageRewriter):
         catchwords: bool = True,
         notices: tuple[str, ...] = NOTICES,
         repeated_line_fraction: float = 0.5,
+        by_role: str = "auto",
+        furniture_roles: tuple[str, ...] = FURNITURE,
     ):
         super().__init__()
+        if by_role not in ("auto", "never"):
+            raise ValueError(f"page_furniture: by_role must be 'auto' or 'never', not {by_role!r}")
+        if unknown := [r for r in furniture_roles if r not in ROLES]:
+            raise ValueError(f"page_furniture: furniture_roles: unknown roles {unknown}; known: {list(ROLES)}")
+        self.by_role = by_role
+        self.furniture_roles = tuple(furniture_roles)
         self.edge_lines = edge_lines
         self.window = window
         self.min_repeats = min_repeats
@@ -246,9 +262,17 @@ class PageFurniture(PageRewriter):
 
     def rewrite(self, doc: Document, view: TextView) -> list[str] | None:
         page_lines = view.page_lines
-        if len(page_lines) < self.min_pages:
-            return None
-        found = self.find(page_lines, view.pages)
+        by_role: dict[int, dict[int, str]] = {}
+        if self.by_role == "auto":
+            by_role, fallback = furniture_by_role(doc, view.pages, self.furniture_roles)
+            for why, n in fallback.items():
+                self.stat_update(f"roles_fallback_{why}", value=n)
+            if by_role:
+                self.stat_update("pages_by_role", value=len(by_role))
+        found: dict[int, dict[int, str]] = {}
+        if len(page_lines) >= self.min_pages and len(by_role) < len(page_lines):
+            found = {p: g for p, g in self.find(page_lines, view.pages).items() if p not in by_role}
+        found |= {p: g for p, g in by_role.items() if g}
         if not found:
             return None
         pages = list(view.pages)
@@ -257,4 +281,6 @@ class PageFurniture(PageRewriter):
                 self.stat_update(kind)
             self.stat_update("lines_removed", value=len(gone))
             pages[p] = "\n".join(line for i, line in enumerate(page_lines[p]) if i not in gone)
+        for key, n in update_layout(doc, view.pages, {p: set(g) for p, g in found.items()}).items():
+            self.stat_update(key, value=n)
         return pages
