@@ -109,8 +109,9 @@ def remap_regions(regions: list[dict], shift: dict[int, tuple[int, int]]) -> tup
     """Regions (``page_regions`` of one page) moved to the lines kept (``shift`` from ``line_shift``) and the
     number dropped because none of their lines remain."""
     out = []
+    starts = sorted(shift)
     for region in regions:
-        kept = [shift[s] for s in sorted(shift) if region["start"] <= s < max(region["end"], region["start"] + 1)]
+        kept = [shift[s] for s in starts if region["start"] <= s < max(region["end"], region["start"] + 1)]
         if kept:
             out.append(region | {"start": kept[0][0], "end": kept[-1][0] + kept[-1][1]})
     return out, len(regions) - len(out)

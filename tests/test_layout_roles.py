@@ -161,3 +161,27 @@ def test_inconsistent_layouts_fall_back_to_the_heuristic_per_page_with_a_reason(
     block = PageFurniture()
     run(block, wrong)
     assert counter(block, "roles_fallback_page_count_mismatch") == 20
+
+
+ALTO_STYLED = """<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#">
+<Styles><TextStyle ID="s1" FONTSIZE="18" FONTSTYLE="bold"/><TextStyle ID="s2" FONTSIZE="9"/></Styles>
+<Tags><OtherTag ID="t1" LABEL="MainZone:column#1"/><OtherTag ID="t2" LABEL="HeadingLine"/></Tags>
+<Layout><Page WIDTH="1000" HEIGHT="2000"><PrintSpace>
+<TextBlock ID="b1" TAGREFS="t1">
+ <TextLine TAGREFS="t2" HPOS="100" VPOS="200" WIDTH="500" HEIGHT="40">
+  <String CONTENT="CHAPTER" STYLEREFS="s1"/></TextLine>
+ <TextLine HPOS="100" VPOS="300" WIDTH="800" HEIGHT="20" STYLEREFS="s2"><String CONTENT="plain"/>
+  <String CONTENT="emphasis" STYLE="italics"/></TextLine>
+</TextBlock>
+<ComposedBlock TYPE="Footer"><TextBlock ID="b2"><TextLine><String CONTENT="B2"/></TextLine></TextBlock></ComposedBlock>
+</PrintSpace></Page></Layout></alto>"""
+
+
+def test_alto_styles_and_composed_block_types_give_fonts_and_roles():
+    page = alto_page(parse_xml(ALTO_STYLED.encode(), "styled.xml"))
+    layout = page.layout
+    assert records(layout, page.text) == [("heading", "CHAPTER"), ("text", "plain emphasis"), ("running-title", "B2")]
+    assert layout["font_size"] == [18.0, 9.0, None]
+    assert layout["font_style"] == ["bold", "italics", None]  # most characters of the line: "emphasis"
+    assert layout["box"][:2] == [[0.1, 0.1, 0.6, 0.12], [0.1, 0.15, 0.9, 0.16]] and layout["box"][2] is None
+    assert layout["region"] == ["b1", "b1", "b2"]
