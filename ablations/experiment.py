@@ -103,7 +103,7 @@ def finish_ablation(cfg: RecipeConfig, run_dir: Path, ablation, final) -> dict[s
     from ablations.record.run import RunRecord, greedy_path, write_run
     from ablations.train.tokens import token_count
 
-    if not ablation.decisions:  # no candidates: train the baseline alone
+    if not any(d["seeds"] for d in ablation.decisions):  # no candidate trained: train the baseline alone
         ablation.final_results(final, first_seeds(cfg))
     texts = ablation.evaluator.texts()
     n = cfg.evaluation.overlap_ngram
@@ -152,9 +152,14 @@ def format_summary(run_dir: Path, summary: dict[str, Any]) -> str:
     if summary.get("note"):
         lines.append(f"  note: {summary['note']}")
     for d in summary.get("decisions", []):
+        alarm = " ALARM: removes " + " and ".join(f"{s:.0%} of {k}" for k, s in d["removed"].items())
+        if d.get("reason"):
+            lines.append(f"  candidate {d['candidate']}: {d['verdict'].upper()} ({d['reason']}, not trained)")
+            continue
         lines.append(
             f"  candidate {d['candidate']}: {d['verdict'].upper()} (delta {d['delta']:+.4f}, interval "
             f"[{d['low']:+.4f}, {d['high']:+.4f}], {d['seeds']} seeds, min. detectable effect {d['mde']:.4f})"
+            + (alarm if d.get("alarm") else "")
         )
     if "report" in summary:
         lines.append(f"  final recipe: {summary['final_recipe']} -> {run_dir / 'final_recipe.yaml'}")

@@ -133,7 +133,7 @@ def advance(recipe: Path, run_dir: Path) -> str:
     ablation = Ablation(run, None, tokenizer.folder, progress=False, plan=Plan())
     try:
         final = ablation.run()
-        if not ablation.decisions:  # no candidates: the baseline's own runs are the experiment
+        if not any(d["seeds"] for d in ablation.decisions):  # no candidate trained: the baseline's runs alone
             ablation.final_results(final, first_seeds(cfg))
             ablation.plan.check()
     except Pending as pending:
