@@ -79,7 +79,7 @@ def test_failing_candidate_is_recorded_with_its_error_and_the_loop_goes_on(tmp_p
     assert half["baseline"] == "baseline" and half["seeds"] == 1
     assert load_recipe(run_dir / "final_recipe.yaml").ablation.candidates == []
     assert "| boom | **failed** |" in (run_dir / "report.md").read_text()
-    assert "WARNING: candidate boom failed: RuntimeError" in capsys.readouterr().err
+    assert f"WARNING: candidate boom failed ({run_dir / 'ablation.log'}): RuntimeError" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("alarm_at, warned", [(0.5, True), (0.95, False)])

@@ -87,4 +87,4 @@ def failure_reason(run_dir: Path, candidate: str, error: BaseException) -> str:
         log.write(f"--- {stamp} candidate {candidate} failed\n")
         log.write("".join(traceback.format_exception(type(error), error, error.__traceback__)))
     first = (str(error).strip().splitlines() or [""])[0][:300]
-    return f"{type(error).__name__}: {first} (traceback in {run_dir / LOG_FILE})"
+    return f"{type(error).__name__}: {first} (traceback in the run folder's {LOG_FILE})"

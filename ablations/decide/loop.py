@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ablations.decide.guard import alarm, books_kept, failure_reason, removed_shares, untrained
+from ablations.decide.guard import LOG_FILE, alarm, books_kept, failure_reason, removed_shares, untrained
 from ablations.decide.stats import decide
 from ablations.eval.evaluator import Evaluator
 from ablations.recipe.schema import CandidateSpec, RecipeConfig
@@ -169,7 +169,8 @@ class Ablation:
                 raise
             except Exception as e:  # any candidate may fail without harming the experiment: recorded, loop goes on
                 reason = failure_reason(self.context.folder, cand.id, e)
-                print(f"WARNING: candidate {cand.id} failed: {reason}", file=sys.stderr, flush=True)
+                log = self.context.folder / LOG_FILE
+                print(f"WARNING: candidate {cand.id} failed ({log}): {reason}", file=sys.stderr, flush=True)
                 decision = untrained(
                     cand, current.name, f"{current.name}+{cand.id}", "failed", reason, self.cfg.ablation.confidence
                 )
