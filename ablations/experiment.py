@@ -33,8 +33,11 @@ def setup_run(cfg: RecipeConfig, repo: Path, record: bool = True) -> RunContext:
     return RunContext.open(cfg, fresh=record)
 
 
-def run_experiment(cfg: RecipeConfig, stop_after: str, repo: Path) -> tuple[Path, dict[str, Any]]:
-    """Run the stages up to ``stop_after``; return the run folder and the summary (also in summary.json)."""
+def run_experiment(
+    cfg: RecipeConfig, stop_after: str, repo: Path, given_up: dict[str, str] | None = None
+) -> tuple[Path, dict[str, Any]]:
+    """Run the stages up to ``stop_after``; return the run folder and the summary (also in summary.json).
+    ``given_up``: stages not to try again (the SLURM driver's last round), by folder name: their candidates fail."""
     from pipelines.chain import run_chain
 
     run = setup_run(cfg, repo)
@@ -57,6 +60,7 @@ def run_experiment(cfg: RecipeConfig, stop_after: str, repo: Path) -> tuple[Path
         summary.update(tokenizer=str(tokenizer), tokens=str(tokens))
     elif stop_after != "process":
         ablation = make_ablation(run, repo)
+        ablation.given_up = given_up or {}
         final = ablation.run()
         summary.update(finish_ablation(cfg, run.folder, ablation, final))
     (run.folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")

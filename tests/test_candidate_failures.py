@@ -11,6 +11,8 @@ import pytest
 import run_ablation
 from ablations.recipe.loader import load_recipe
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 def small_recipe(tmp_path: Path, shared: Path, candidates: str, extra: str = "") -> Path:
     """10 old books, a tiny model and budget, one seed, one task; ``candidates``: YAML list items."""
@@ -102,3 +104,35 @@ def test_removal_alarm_warns_once_and_marks_the_report(tmp_path, shared_data, ca
         assert "ALARM: removes" in report.split("## Variants")[0]
     else:
         assert warnings == [] and "ALARM: removes" not in report.split("## Variants")[0]
+
+
+def test_a_candidate_stage_slurm_gave_up_on_fails_that_candidate_only(tmp_path, shared_data):
+    """The SLURM driver's rounds (plan mode) and its last round (a real run) with a candidate's stage given up."""
+    from ablations.decide.loop import Ablation, Pending, Plan
+    from ablations.experiment import run_experiment, setup_run
+
+    cfg = load_recipe(
+        small_recipe(
+            tmp_path,
+            shared_data,
+            "    - {block: sampler, id: half, params: {rate: 0.5, seed: 1}}\n"
+            "    - {block: sampler, id: most, params: {rate: 0.8, seed: 2}}\n",
+        )
+    )
+    run = setup_run(cfg, REPO)
+    with pytest.raises(Pending) as first:
+        Ablation(run, None, run.tokenizer().folder, progress=False, plan=Plan()).run()
+    (half,) = [
+        n.stage.folder.name for n in first.value.needs if (n.variant.name, n.kind) == ("baseline+half", "prepare")
+    ]
+    ablation = Ablation(run, None, run.tokenizer().folder, progress=False, plan=Plan(), given_up={half: "gave up"})
+    with pytest.raises(Pending) as second:
+        ablation.run()
+    assert [(d["candidate"], d["verdict"]) for d in ablation.decisions] == [("half", "failed")]
+    assert "StageGivenUp: gave up" in ablation.decisions[0]["reason"]
+    waiting = {n.variant.name for n in second.value.needs}
+    assert "baseline+most" in waiting and "baseline+half" not in waiting
+
+    _, summary = run_experiment(cfg, "ablate", REPO, given_up={half: "gave up"})
+    assert [(d["candidate"], d["seeds"]) for d in summary["decisions"]] == [("half", 0), ("most", 1)]
+    assert summary["decisions"][0]["verdict"] == "failed"

@@ -53,6 +53,10 @@ class Pending(Exception):
         self.needs = needs
 
 
+class StageGivenUp(RuntimeError):
+    """A stage whose SLURM attempts are spent (``executor.slurm.max_retries``): its candidate fails."""
+
+
 class Plan:
     """What a plan-mode pass of the loop found unfinished, each stage once."""
 
@@ -101,6 +105,7 @@ class Ablation:
         tokenizer_dir: Path,
         progress: bool = True,
         plan: Plan | None = None,
+        given_up: dict[str, str] | None = None,
     ):
         self.context = context
         self.cfg = context.cfg
@@ -108,6 +113,7 @@ class Ablation:
         self.tokenizer_dir = tokenizer_dir
         self.progress = progress
         self.plan = plan  # set: nothing runs, the loop records what is unfinished (ablations/slurm/)
+        self.given_up = given_up or {}  # stage folder name -> why SLURM gave up on it (ablations/slurm/driver.py)
         self.decisions: list[dict] = []
         self.variants: list[Variant] = []
 
@@ -121,6 +127,7 @@ class Ablation:
         v.process, v.tokens = processing[-1].folder, tokens.folder
         processed = self.plan is None or all(s.finished() for s in processing)
         if not processed and not tokens.finished():
+            self.refuse_given_up(tokens, v)
             self.plan.need(Need("prepare", v, tokens))
             self.variants.append(v)
             return v
@@ -128,6 +135,7 @@ class Ablation:
         if books_kept(v.summary) == 0:
             v.empty = True
             return v
+        self.refuse_given_up(tokens, v)
         if self.plan is not None and not tokens.finished():
             self.plan.need(Need("prepare", v, tokens))
         else:
@@ -147,11 +155,18 @@ class Ablation:
         if seed in v.runs:
             return v.runs[seed]
         stage = self.training_run(v, seed)
+        self.refuse_given_up(stage, v)
         if self.plan is not None and not stage.finished():
             self.plan.need(Need("eval" if stage.trained() else "train", v, stage, seed))
             return None
         v.runs[seed] = stage.run().manifest
         return v.runs[seed]
+
+    def refuse_given_up(self, stage: Stage, v: Variant) -> None:
+        """An unfinished stage of a candidate's variant that SLURM gave up on is not tried again: the candidate fails.
+        (The baseline's stages are not given up: without them nothing can be decided, and the driver fails.)"""
+        if v.name != "baseline" and stage.folder.name in self.given_up and not stage.finished():
+            raise StageGivenUp(self.given_up[stage.folder.name])
 
     # --- the loop --------------------------------------------------------------------------------------------
     def final_results(self, v: Variant, seeds: list[int]) -> list[dict | None]:
