@@ -72,7 +72,10 @@ def output_problems(cfg: RecipeConfig) -> list[Problem]:
 
 
 def model_problems(cfg: RecipeConfig) -> list[Problem]:
-    m = cfg.model
+    """Dimensions the model can be built with (and split over nanotron's tensor-parallel GPUs)."""
+    m, tp = cfg.model, cfg.training.nanotron.tp
+    if cfg.training.backend == "nanotron" and m.num_heads % tp:
+        return [(("model", "num_heads"), f"{m.num_heads} heads cannot be split over training.nanotron.tp = {tp}")]
     if m.hidden_size % m.num_heads:
         return [(("model", "num_heads"), f"{m.num_heads} heads do not divide hidden_size {m.hidden_size}")]
     if (m.hidden_size // m.num_heads) % 2:
@@ -80,10 +83,17 @@ def model_problems(cfg: RecipeConfig) -> list[Problem]:
     return []
 
 
+MAX_VOCAB = 2**16  # token shards hold 2-byte token ids (ablations/train/tokens.py, the trainers' readers)
+
+
 def tokenizer_problems(cfg: RecipeConfig) -> list[Problem]:
-    """A pretrained tokenizer must load, with a vocabulary (the model's) of at least 256 tokens."""
+    """A pretrained tokenizer must load; its vocabulary (the model's) must fit the 2-byte token shards."""
     t = cfg.tokenizer
     if t.kind != "pretrained":
+        if t.vocab_size > MAX_VOCAB:
+            return [
+                (("tokenizer", "vocab_size"), f"{t.vocab_size} does not fit 2-byte token ids (at most {MAX_VOCAB})")
+            ]
         return []
     if not t.pretrained:
         return [(("tokenizer", "pretrained"), "tokenizer.kind=pretrained needs a name or local path")]
@@ -94,8 +104,9 @@ def tokenizer_problems(cfg: RecipeConfig) -> list[Problem]:
     except Exception as e:  # transformers raises OSError, ValueError or hub errors alike
         first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
         return [(("tokenizer", "pretrained"), f"cannot load tokenizer {t.pretrained!r}: {first}")]
-    if len(tok) < 256:  # the model's vocabulary is the tokenizer's
-        return [(("tokenizer", "pretrained"), f"tokenizer {t.pretrained!r} has only {len(tok)} tokens")]
+    if not 256 <= len(tok) <= MAX_VOCAB:  # the model's vocabulary is the tokenizer's
+        why = f"has {len(tok)} tokens: the model's vocabulary must be 256 to {MAX_VOCAB} (2-byte token ids)"
+        return [(("tokenizer", "pretrained"), f"tokenizer {t.pretrained!r} {why}")]
     return []
 
 

@@ -145,3 +145,9 @@ def test_slurm_that_cannot_be_asked_is_a_slurm_error(tmp_path, shared_data, monk
         partition_problems(cfg)
     code, err = check(recipe(tmp_path, shared_data), capsys, "--check", "--set", "executor.kind=slurm")
     assert code == 4 and "slurm error: cannot ask SLURM for its partitions" in err
+
+
+def test_vocabulary_that_does_not_fit_the_token_shards_is_a_config_error(tmp_path, shared_data, capsys):
+    cfg = recipe(tmp_path, shared_data, tokenizer="tokenizer: {vocab_size: 70000}")
+    code, err = check(cfg, capsys, "--check")
+    assert code == 2 and "tokenizer.vocab_size: 70000 does not fit 2-byte token ids (at most 65536)" in err
