@@ -129,13 +129,20 @@ def fake_sinfo(tmp_path: Path, monkeypatch, script: str) -> None:
     monkeypatch.setenv("PATH", f"{bin_dir}:{__import__('os').environ['PATH']}")
 
 
-def test_slurm_partition_must_exist(tmp_path, shared_data, monkeypatch):
+def test_slurm_partition_must_exist(tmp_path, shared_data, monkeypatch, capsys):
     fake_sinfo(tmp_path, monkeypatch, "printf 'debug*\\nbatch\\n'")
     cfg = load_recipe(recipe(tmp_path, shared_data), ["executor.kind=slurm", "executor.slurm.partition=gpu"])
     ((key, msg),) = partition_problems(cfg)
     assert key == ("executor", "slurm", "partition") and msg.startswith("'gpu' is not a partition of this cluster")
     cfg = load_recipe(recipe(tmp_path, shared_data), ["executor.kind=slurm", "executor.slurm.partition=debug"])
     assert partition_problems(cfg) == []
+    code, err = check(
+        recipe(tmp_path, shared_data), capsys, "--set", "executor.kind=slurm", "--set", "executor.slurm.partition=gpu"
+    )
+    assert (
+        code == 2 and "--set executor.slurm.partition=gpu: executor.slurm.partition: 'gpu' is not a partition" in err
+    )
+    assert not (tmp_path / "runs").exists()  # nothing written, nothing submitted
 
 
 def test_slurm_that_cannot_be_asked_is_a_slurm_error(tmp_path, shared_data, monkeypatch, capsys):
