@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -17,13 +18,87 @@ def stable_hash(obj: Any, length: int = 12) -> str:
     return hashlib.sha256(blob).hexdigest()[:length]
 
 
-def listing_fingerprint(folder: DataFolder, files: list[str]) -> dict[str, Any]:
-    """Fingerprint of the files a reader will read: count, total bytes, and a hash of (path, size) pairs.
+# A listing's files are hashed (content) when each is at most HASH_FILE_LIMIT bytes and all together at most
+# HASH_TOTAL_LIMIT: a small collection costs a second to hash once per process (``file_sha256`` caches), while a
+# collection of terabytes cannot be read every time a stage is named; there size and modification time stand in.
+HASH_FILE_LIMIT = 8 << 20
+HASH_TOTAL_LIMIT = 512 << 20
 
-    Content is not read (collections can be terabytes); a file edited in place to the same size is not noticed.
-    """
+
+def _file_entry(folder: DataFolder, path: str, size: int, hash_content: bool) -> list:
+    """``[path, size, sha256]`` for a local file hashed, else ``[path, size, mtime_ns]`` (local) or the remote
+    file system's own version fields (mtime, ETag, ...)."""
+    from fsspec.implementations.local import LocalFileSystem
+
+    if isinstance(folder.fs, LocalFileSystem):
+        full = Path(folder.path) / path
+        if hash_content and size <= HASH_FILE_LIMIT:
+            return [path, size, file_sha256(full)]
+        return [path, size, full.stat().st_mtime_ns]
+    info = folder.info(path)
+    version = {k: str(info[k]) for k in ("mtime", "LastModified", "last_modified", "ETag", "etag", "md5") if k in info}
+    return [path, size, version]
+
+
+def listing_fingerprint(folder: DataFolder, files: list[str]) -> dict[str, Any]:
+    """Fingerprint of the files a reader will read: count, total bytes, and a hash of each file's path, size and
+    content (sha256 when the listing is small enough, see HASH_TOTAL_LIMIT; else its modification time), so an
+    edit that keeps a file's size still names a new stage. ``content`` says which was used."""
     sizes = [(f, folder.size(f)) for f in sorted(files)]
-    return {"files": len(sizes), "bytes": sum(s for _, s in sizes), "listing_sha256": stable_hash(sizes, 64)}
+    total = sum(s for _, s in sizes)
+    hash_content = total <= HASH_TOTAL_LIMIT
+    entries = [_file_entry(folder, f, size, hash_content) for f, size in sizes]
+    return {
+        "files": len(sizes),
+        "bytes": total,
+        "content": "sha256" if hash_content else "mtime",
+        "listing_sha256": stable_hash(entries, 64),
+    }
+
+
+def library_versions(*names: str) -> dict[str, str | None]:
+    """Installed versions of the named distributions (None when one is not installed): part of a stage's key."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str | None] = {}
+    for name in names:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _distributions() -> dict[str, list[str]]:
+    """Top-level module name -> distributions that provide it (scans the installed packages once per process)."""
+    from importlib.metadata import packages_distributions
+
+    return packages_distributions()
+
+
+def code_fingerprint(cls: type) -> dict[str, Any]:
+    """The code version of a class: its distribution and version (None for a module outside any installed package)
+    and a sha256 over the source files of the class and its bases (so a fix in a block's base class counts too).
+    Only the sha256 of each file's bytes is used, never its path: keys agree across clones and machines."""
+    import inspect
+    from importlib.metadata import version
+
+    dists = _distributions().get(cls.__module__.split(".")[0], [])
+    files = []
+    for klass in cls.__mro__:
+        try:
+            source = inspect.getsourcefile(klass)
+        except TypeError:  # builtins (object) have no source file
+            continue
+        if source and source not in files:
+            files.append(source)
+    digests = [file_sha256(f) for f in files]
+    return {
+        "class": f"{cls.__module__}:{cls.__qualname__}",
+        "package": {d: version(d) for d in sorted(dists)} or None,
+        "source_sha256": stable_hash(digests, 64),
+    }
 
 
 def content_digest(folder: Path, pattern: str = "*.jsonl*") -> str:
@@ -38,19 +113,26 @@ def content_digest(folder: Path, pattern: str = "*.jsonl*") -> str:
 
 
 _FILE_DIGESTS: dict[tuple[str, int, int], str] = {}
+RACY_SECONDS = 2.0  # a file changed this recently may change again without a visible change of size or time
 
 
 def file_sha256(path: str | Path) -> str | None:
-    """sha256 of a file's bytes (None when it does not exist), cached on (path, size, modification time)."""
+    """sha256 of a file's bytes (None when it does not exist), cached on (path, size, modification time). A file
+    modified in the last RACY_SECONDS is hashed every time (as git does with "racily clean" files): file times are
+    coarse (a few ms), so an edit at equal size right after a hash could otherwise leave the cache stale."""
+    import time
+
     try:
         st = Path(path).stat()
     except FileNotFoundError:
         return None
     key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
-    if key not in _FILE_DIGESTS:
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda f=f: f.read(1 << 20), b""):
-                digest.update(chunk)
+    if key in _FILE_DIGESTS:
+        return _FILE_DIGESTS[key]
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda f=f: f.read(1 << 20), b""):
+            digest.update(chunk)
+    if time.time() - st.st_mtime_ns / 1e9 > RACY_SECONDS:
         _FILE_DIGESTS[key] = digest.hexdigest()
-    return _FILE_DIGESTS[key]
+    return digest.hexdigest()

@@ -1,9 +1,10 @@
 """The process stage: readers -> clean/filter blocks -> JSONL output, run by a datatrove executor
 (``pipelines/executors.py``: local, Ray, or a SLURM array).
 
-The stage folder is named by a hash of everything that decides its output (sources and their listing
-fingerprints, blocks with all parameters, number of tasks), so a changed recipe gets a new folder and a
-finished one is reused. Inside, datatrove's per-task completion markers make a killed run resumable: a rerun
+The stage folder is named by a hash of everything that decides its output (sources and the content
+fingerprints of their files, blocks with all parameters, the code version of every block and reader, trained model
+files, datatrove's version, number of tasks), so a changed recipe, file or block gets a new folder and a finished one
+is reused. Inside, datatrove's per-task completion markers make a killed run resumable: a rerun
 redoes only unfinished tasks, whose output files (one per task) are rewritten from scratch, so no document is
 written twice or lost. ``manifest.json`` is written last and marks the stage complete.
 """
@@ -18,6 +19,7 @@ from typing import Any, ClassVar
 from datatrove.utils.logging import logger
 
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig
+from pipelines.fingerprint import code_fingerprint, library_versions
 from pipelines.readers.base import SourceUnavailable
 from pipelines.stages import Stage, StageResult
 from pipelines.stages import start as start_stage
@@ -39,6 +41,15 @@ OUTPUT_COUNTER = "kept"
 def source_fingerprints(data: DataConfig) -> dict[str, Any]:
     """What each source will read, from the reader's own listing; a source with nothing to read is an error."""
     return {s.name: s.build().input_fingerprint() for s in data.sources}
+
+
+def code_fingerprints(data: DataConfig, blocks: list[BlockSpec]) -> dict[str, dict[str, Any]]:
+    """The code version (package version, sha256 of the source) of every block by id and of every source's reader
+    class by name: part of the stage key, so a fix in a block's code makes a new stage."""
+    from filters.registry import resolve_block
+
+    readers = {f"source:{s.name}": code_fingerprint(s.registry().resolve(s.format)) for s in data.sources}
+    return {**readers, **{b.id: code_fingerprint(resolve_block(b.block)) for b in blocks}}
 
 
 def model_fingerprints(blocks: list[BlockSpec]) -> dict[str, list[dict[str, Any]]]:
@@ -162,15 +173,14 @@ class ProcessStage(Stage):
 
     @cached_property
     def key(self) -> dict[str, Any]:
-        import datatrove
-
         return {
             "data": self.data.model_dump(mode="json"),
             "inputs": source_fingerprints(self.data),
             "blocks": [b.model_dump(mode="json") for b in self.blocks],
+            "code": code_fingerprints(self.data, self.blocks),
             "tasks": self.executor.tasks,
             **({"models": models} if (models := model_fingerprints(self.blocks)) else {}),
-            "datatrove": datatrove.__version__ if hasattr(datatrove, "__version__") else "unknown",
+            "versions": library_versions("datatrove"),
         }
 
     def run(self) -> StageResult:

@@ -136,3 +136,10 @@ def test_a_candidate_stage_slurm_gave_up_on_fails_that_candidate_only(tmp_path, 
     _, summary = run_experiment(cfg, "ablate", REPO, given_up={half: "gave up"})
     assert [(d["candidate"], d["seeds"]) for d in summary["decisions"]] == [("half", 0), ("most", 1)]
     assert summary["decisions"][0]["verdict"] == "failed"
+
+
+def test_verdict_line_of_a_candidate_decided_untrained_says_why():
+    from ablations.decide.progress import verdict_line
+
+    d = {"candidate": "too_strict", "verdict": "drop", "reason": "removes 100% of books", "delta": None}
+    assert verdict_line(d) == "verdict too_strict: drop (removes 100% of books), not trained"

@@ -162,3 +162,35 @@ def test_benchmark_end_to_end(tmp_path, shared_data, capsys):
     pairs = out / "pairs"
     assert len(list((pairs / "gold").glob("*.txt"))) == 6 and len(list((pairs / "tess").glob("*.txt"))) == 6
     assert len(list((pairs / "flaky").glob("*.txt"))) == 1  # not the failed page
+    from filters.signals.train_cer import main as train_cer
+
+    model = tmp_path / "cer.joblib"
+    gold = f"pages:{pairs / 'tess'},{pairs / 'gold'}"
+    assert train_cer(["--gold", gold, "--out", str(model), "--threads", "1", "--no-gold-pages"]) == 0
+    assert json.loads((tmp_path / "cer.joblib.json").read_text())["pages"] == 6
+
+
+def test_gold_from_a_folder_of_images_with_gold_beside_them(tmp_path, shared_data):
+    """Folder mode: every image with a gold file of the same stem (.gt.txt, .txt or ALTO/PAGE .xml) is a page."""
+    src = shared_data / "ocr_images"
+    folder = tmp_path / "my_pages"
+    (folder / "book1").mkdir(parents=True)
+    shutil.copy(src / "en_oldbooks/a/a006.png", folder / "book1/p1.png")
+    shutil.copy(src / "en_oldbooks/a/a006.txt", folder / "book1/p1.gt.txt")
+    alto = next(iter(sorted((src / "fr_18c").rglob("*.xml"))))
+    shutil.copy(alto.with_suffix(".png"), folder / "book1/p2.png")
+    shutil.copy(alto, folder / "book1/p2.xml")
+    cfg = OcrBenchConfig.model_validate(
+        bench_config(shared_data, tmp_path) | {"gold": {"folder": str(folder), "language": "eng", "century": "19"}}
+    )
+    pages = list_pages(cfg.gold)
+    assert [(p.id, p.gold_format, p.book, p.language) for p in pages] == [
+        ("my_pages/book1/p1", "txt", "book1", "eng"),
+        ("my_pages/book1/p2", "alto", "book1", "eng"),
+    ]
+    from ablations.ocrbench.gold import gold_text
+
+    assert "massacres" in gold_text(pages[0]) and len(gold_text(pages[1])) > 200
+    (folder / "book1/p3.png").write_bytes(b"")
+    with pytest.raises(GoldError, match=r"p3.png: no gold file beside it"):
+        list_pages(cfg.gold)

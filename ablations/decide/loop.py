@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ablations.decide.guard import LOG_FILE, alarm, books_kept, failure_reason, removed_shares, untrained
+from ablations.decide.progress import clear_verdicts, report_verdict
 from ablations.decide.stats import decide
 from ablations.eval.evaluator import Evaluator
 from ablations.recipe.schema import CandidateSpec, RecipeConfig
@@ -177,6 +178,7 @@ class Ablation:
     def run(self) -> Variant:
         """The greedy loop; every candidate gets a decision, even one that removes every book or raises."""
         current = self.prepare(Variant("baseline", list(self.cfg.clean), list(self.cfg.filter)))
+        clear_verdicts(self.context.folder)
         for cand in self.cfg.ablation.candidates:
             try:
                 decision, variant = self.decide(current, cand)
@@ -191,6 +193,7 @@ class Ablation:
                 )
                 variant = current  # not kept: the next candidate starts from the same recipe
             self.decisions.append(decision)
+            report_verdict(self.context.folder, self.decisions)  # a line now, and verdicts.json for --status
             if decision["verdict"] == "keep":
                 current = variant
         return current

@@ -6,11 +6,15 @@ Notes on lighteval 0.13.0 (see ../shared/docs/ENVIRONMENT.md):
 - Its sample cache lives under ``cache_dir/model_name``: each evaluation gets a fresh temporary cache dir so that
   checkpoints never reuse each other's cached scores.
 - Its perplexity metrics are wrong in this release; bits per byte is computed directly (ablations/eval/bpb.py).
+- It warns "the task ... is using evaluation data to build the few shot examples" for every task without a train
+  split, even at 0 shots, when no example is built: our tasks are all 0-shot, so the warning is filtered out
+  (``FewShotNoise``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import tempfile
@@ -20,6 +24,20 @@ from pathlib import Path
 import numpy as np
 
 from ablations.train.tokenizer import BOS
+
+
+class FewShotNoise(logging.Filter):
+    """Drops lighteval's few-shot warning (our tasks run at 0 shots: no evaluation item is shown as an example)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "using evaluation data to build the few shot examples" not in record.getMessage()
+
+
+def silence_fewshot_warning() -> None:
+    """Install ``FewShotNoise`` on the logger of lighteval's tasks (once)."""
+    log = logging.getLogger("lighteval.tasks.lighteval_task")
+    if not any(isinstance(f, FewShotNoise) for f in log.filters):
+        log.addFilter(FewShotNoise())
 
 
 def _gold_scores_metric():
@@ -105,6 +123,7 @@ def _only_custom_tasks():
 def run_lighteval(model, tokenizer_dir: Path, configs: list, batch_size: int) -> dict[str, list[dict]]:
     """Per task, per item: {"id", "acc", "logprob", "margin"}; runs lighteval's Pipeline on ``model``."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    silence_fewshot_warning()
     from lighteval.logging.evaluation_tracker import EvaluationTracker
     from lighteval.models.transformers.transformers_model import TransformersModel, TransformersModelConfig
     from lighteval.pipeline import ParallelismManager, Pipeline, PipelineParameters

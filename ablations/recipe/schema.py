@@ -69,7 +69,9 @@ class TrainingConfig(Strict):
     grad_clip: float = Field(1.0, gt=0)
     checkpoints: int = Field(4, ge=1, description="evenly spaced checkpoints, each one evaluated (last = end)")
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    threads: int = Field(0, ge=0, description="torch CPU threads; 0 = all cores")
+    threads: int = Field(
+        0, ge=0, description="torch CPU threads; 0 = the CPUs this process may use (affinity, SLURM_CPUS_PER_TASK)"
+    )
 
     @field_validator("backend")
     @classmethod

@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+from ablations.decide.progress import verdict_lines
 from ablations.slurm.driver import read_state
 from ablations.slurm.submit import job_states
 from ablations.train.training_run import TRAINED
@@ -66,6 +67,7 @@ def format_status(run_dir: Path) -> str:
     lines.append(f"stages ({len(stages)}):")
     for folder in stages:
         lines.append(f"  {folder.name:<32} {stage_state(folder):<40} {_describe(folder)}")
+    lines += verdict_lines(run_dir)
     if (run_dir / "summary.json").exists():
         lines.append(f"summary: {run_dir / 'summary.json'}")
     return "\n".join(lines)

@@ -44,7 +44,7 @@ class TrainerBackend:
         folder: Path,
         on_checkpoint: Callable[[Any, int, int], dict | None],
         log: Callable[[dict, int], None] | None = None,
-        progress: bool = True,
+        progress: bool | str = True,
     ) -> dict:
         """Train one run of the recipe ``cfg`` on the token stage folder ``tokens`` (its shards in ``tokens/``) into
         ``folder``; resume there if a previous attempt was killed.
@@ -52,7 +52,8 @@ class TrainerBackend:
         At each checkpoint call ``on_checkpoint(model, step, tokens_seen)`` with a transformers causal LM (it
         evaluates it, or saves it for a SLURM evaluation job) and store its result as the checkpoint's ``tasks``.
         Returns the run record: at least ``evals`` (per checkpoint ``step``, ``tokens``, ``loss``, ``tasks``) and
-        ``epochs`` (passes over the variant's data), plus anything worth keeping (``steps``, ``tokens``, ...)."""
+        ``epochs`` (passes over the variant's data), plus anything worth keeping (``steps``, ``tokens``, ...).
+        ``progress``: show a progress bar, labelled with it when it is a string (candidate, variant and seed)."""
         raise NotImplementedError
 
 

@@ -29,7 +29,7 @@ class HfBackend(TrainerBackend):
         folder: Path,
         on_checkpoint: Callable[[Any, int, int], dict | None],
         log: Callable[[dict, int], None] | None = None,
-        progress: bool = True,
+        progress: bool | str = True,
     ) -> dict:
         from ablations.train.hf import train
 
@@ -73,7 +73,7 @@ class NanotronBackend(TrainerBackend):
         folder: Path,
         on_checkpoint: Callable[[Any, int, int], dict | None],
         log: Callable[[dict, int], None] | None = None,
-        progress: bool = True,
+        progress: bool | str = True,
     ) -> dict:
         from ablations.train.nanotron.run import train_nanotron
 

@@ -23,6 +23,7 @@ import torch
 
 from ablations.recipe.schema import ModelConfig, TrainingConfig
 from ablations.train.budget import tokens_per_step, train_steps
+from ablations.train.threads import default_threads
 from pipelines import jsonl
 
 
@@ -102,18 +103,18 @@ def train(  # long: one loop read top to bottom (nanoGPT style): data, model, op
     folder: Path,
     on_checkpoint: Callable[[object, int, int], dict],
     log: Callable[[dict, int], None] | None = None,
-    progress: bool = True,
+    progress: bool | str = True,
 ) -> dict:
     """Train one (variant, seed) run into ``folder``; call ``on_checkpoint(model, step, tokens_seen)`` at each
-    checkpoint (its result is stored); resume from the last checkpoint if the run was killed.
+    checkpoint (its result is stored); resume from the last checkpoint if the run was killed. ``progress``: a bar,
+    labelled with it when it is a string.
 
     With several processes (``accelerate launch``) every rank calls this; ``on_checkpoint`` and ``log`` run on the
     main process only, which alone writes the checkpoint and ``evals.jsonl``."""
     from accelerate import Accelerator
     from tqdm import tqdm
 
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
+    torch.set_num_threads(default_threads(cfg.threads))  # 0: the CPUs this process may use (train/threads.py)
     # "auto" without a GPU is the CPU (gloo when launched on several processes; accelerate would otherwise run
     # each launched process alone)
     accelerator = Accelerator(cpu=cfg.device == "cpu" or (cfg.device == "auto" and not torch.cuda.is_available()))
@@ -141,7 +142,8 @@ def train(  # long: one loop read top to bottom (nanoGPT style): data, model, op
     accelerator.wait_for_everyone()
 
     model.train()
-    bar = tqdm(total=total, initial=step, desc=f"train {folder.name}", unit="step", disable=not (progress and main))
+    label = progress if isinstance(progress, str) else f"train {folder.name}"
+    bar = tqdm(total=total, initial=step, desc=label, unit="step", disable=not (progress and main))
     t0, tokens_timed = time.perf_counter(), 0
     while step < total:
         for group in opt.param_groups:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from ablations.recipe.schema import TokenizerConfig
 from pipelines import jsonl
+from pipelines.fingerprint import library_versions
 from pipelines.stages import Stage
 
 BOS = "<|endoftext|>"
@@ -73,7 +74,11 @@ class TokenizerStage(Stage):
 
     @cached_property
     def key(self) -> dict[str, Any]:
-        return {"tokenizer": self.cfg.model_dump(mode="json"), "reference": self.reference.name}
+        return {
+            "tokenizer": self.cfg.model_dump(mode="json"),
+            "reference": self.reference.name,
+            "versions": library_versions("tokenizers", "transformers"),
+        }
 
     def compute(self) -> dict[str, Any]:
         cfg = self.cfg

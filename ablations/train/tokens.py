@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pipelines.fingerprint import content_digest, stable_hash
+from pipelines.fingerprint import content_digest, library_versions, stable_hash
 from pipelines.stages import Stage, finished
 
 
@@ -25,7 +25,12 @@ class TokensStage(Stage):
 
     @cached_property
     def key(self) -> dict[str, Any]:
-        return {"processed": self.processed.name, "tokenizer": self.tokenizer.name, "seed": self.seed}
+        return {
+            "processed": self.processed.name,
+            "tokenizer": self.tokenizer.name,
+            "seed": self.seed,
+            "versions": library_versions("datatrove", "tokenizers", "transformers"),
+        }
 
     def shuffle_seed(self) -> int:
         """Documents are shuffled with a seed of the experiment and of the data's content: two variants never share

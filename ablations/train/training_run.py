@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ablations.recipe.schema import RecipeConfig
+from ablations.train.backends import BACKENDS
 from ablations.train.tokens import token_count
 from ablations.train.tracking import RunLogger
 from pipelines import jsonl
+from pipelines.fingerprint import code_fingerprint, library_versions
 from pipelines.stages import Stage, finish, start, write_json
 
 if TYPE_CHECKING:
@@ -37,6 +39,14 @@ def load_tokenizer(folder: Path):
 def main_process() -> bool:
     """Whether this is the main (or only) process: rank 0 of an ``accelerate launch`` / torchrun job."""
     return os.environ.get("RANK", "0") == "0"
+
+
+def run_label(variant: str, seed: int, folder: Path) -> str:
+    """The progress bar's label: the candidate (the last block a variant adds), the seed, the variant and the stage
+    folder, e.g. ``train book_length seed 1 (baseline+unicode_fix+book_length, train-3f2a...)``."""
+    candidate = variant.rsplit("+", 1)[-1] if variant else "run"
+    where = f"{variant}, {folder.name}" if variant and variant != candidate else folder.name
+    return f"train {candidate} seed {seed} ({where})"
 
 
 @dataclass
@@ -63,6 +73,8 @@ class TrainingRun(Stage):
             "seed": self.seed,
             "tasks": [t.model_dump() for t in cfg.evaluation.tasks],
             "holdout": cfg.evaluation.holdout.model_dump() if cfg.evaluation.holdout else None,
+            "code": code_fingerprint(BACKENDS.resolve(cfg.training.backend)),  # a user's trainer backend too
+            "versions": library_versions("torch", "transformers"),
         }
 
     def trained(self) -> dict[str, Any] | None:
@@ -140,7 +152,7 @@ class TrainingRun(Stage):
             folder=folder,
             on_checkpoint=on_checkpoint,
             log=logger.log if logger else None,
-            progress=self.progress,
+            progress=run_label(self.variant, self.seed, folder) if self.progress else False,
         )
         if logger:
             logger.finish()

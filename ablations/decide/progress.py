@@ -1,0 +1,45 @@
+"""Progress a person can follow: one line per verdict, printed when it is reached and kept in ``verdicts.json`` of
+the run folder (rewritten with every verdict, so ``--status`` shows the verdicts reached so far)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pipelines.stages import write_json
+
+VERDICTS = "verdicts.json"
+
+
+def verdict_line(d: dict[str, Any]) -> str:
+    """``verdict <candidate>: keep, delta +0.1234 [+0.0500, +0.2000] (95.0% interval), 3 seeds, minimum detectable
+    effect 0.0800`` (delta and interval in baseline item standard deviations)."""
+    if d.get("reason"):  # decided without training (ablations/decide/guard.py)
+        return f"verdict {d['candidate']}: {d['verdict']} ({d['reason']}), not trained"
+    confidence = f" ({100 * d['confidence']:.1f}% interval)" if d.get("confidence") is not None else ""
+    return (
+        f"verdict {d['candidate']}: {d['verdict']}, delta {d['delta']:+.4f} [{d['low']:+.4f}, {d['high']:+.4f}]"
+        f"{confidence}, {d['seeds']} seeds, minimum detectable effect {d['mde']:.4f}"
+    )
+
+
+def report_verdict(run_dir: Path, decisions: list[dict[str, Any]]) -> None:
+    """Print the line of the last verdict and write every verdict so far to ``<run_dir>/verdicts.json``."""
+    print(verdict_line(decisions[-1]), flush=True)
+    write_json(run_dir / VERDICTS, decisions)
+
+
+def clear_verdicts(run_dir: Path) -> None:
+    """Forget the verdicts of an earlier loop in this run folder (the loop starts again from its first candidate)."""
+    (run_dir / VERDICTS).unlink(missing_ok=True)
+
+
+def verdict_lines(run_dir: Path) -> list[str]:
+    """The verdicts reached so far (``verdicts.json``, or ``decisions.json`` of a finished run), one line each."""
+    for name in (VERDICTS, "decisions.json"):
+        path = run_dir / name
+        if path.exists():
+            decisions = json.loads(path.read_text())
+            return [f"verdicts ({len(decisions)}):", *(f"  {verdict_line(d)}" for d in decisions)]
+    return []
