@@ -11,7 +11,8 @@ DIR [--push-to-hub REPO]``, ``run_ablation.py reproduce DIR``.
 The OCR benchmark (``ablations/ocrbench/``): ``run_ablation.py ocr-bench CONFIG [--release DIR]``.
 
 With ``executor.kind: slurm`` the run is submitted as SLURM jobs (``ablations/slurm/``, ``slurm/README.md``);
-``--wait`` follows it to the end, ``--status`` shows every stage and job. Exit codes: 0 ok, 2 config error,
+``--wait`` follows it to the end, ``--status`` shows every stage and job. Every check that can be made before work
+(``ablations/preflight.py``) runs in ``--check`` and before any stage or job. Exit codes: 0 ok, 2 config error,
 3 data error, 4 SLURM error.
 """
 
@@ -66,14 +67,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from ablations.recipe.loader import dump_recipe
 
-    if args.check:
-        print(dump_recipe(cfg), end="")
-        return 0
     if args.status:
         from ablations.experiment import run_dir_of
         from ablations.slurm.status import format_status
 
         print(format_status(run_dir_of(cfg)))
+        return 0
+    if code := early_checks(cfg, args):
+        return code
+    if args.check:
+        print(dump_recipe(cfg), end="")
         return 0
     if cfg.executor.kind == "slurm":
         return run_on_slurm(cfg, args)
@@ -87,6 +90,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"data error: {e}", file=sys.stderr)
         return 3
     print(format_summary(run_dir, summary))
+    return 0
+
+
+def early_checks(cfg, args: argparse.Namespace) -> int:
+    """Every check that can be made before work (ablations/preflight.py): 0, or the exit code of the failure."""
+    from ablations.preflight import preflight
+    from ablations.slurm.submit import SlurmError
+    from pipelines.readers.base import SourceUnavailable
+
+    try:
+        preflight(cfg, args.config, args.overrides, "ablate" if args.check else args.stage)
+    except ConfigError as e:
+        print(f"config error: {e}", file=sys.stderr)
+        return 2
+    except SourceUnavailable as e:
+        print(f"data error: {e}", file=sys.stderr)
+        return 3
+    except SlurmError as e:
+        print(f"slurm error: {e}", file=sys.stderr)
+        return 4
     return 0
 
 

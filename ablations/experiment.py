@@ -33,8 +33,11 @@ def setup_run(cfg: RecipeConfig, repo: Path, record: bool = True) -> RunContext:
     return RunContext.open(cfg, fresh=record)
 
 
-def run_experiment(cfg: RecipeConfig, stop_after: str, repo: Path) -> tuple[Path, dict[str, Any]]:
-    """Run the stages up to ``stop_after``; return the run folder and the summary (also in summary.json)."""
+def run_experiment(
+    cfg: RecipeConfig, stop_after: str, repo: Path, given_up: dict[str, str] | None = None
+) -> tuple[Path, dict[str, Any]]:
+    """Run the stages up to ``stop_after``; return the run folder and the summary (also in summary.json).
+    ``given_up``: stages not to try again (the SLURM driver's last round), by folder name: their candidates fail."""
     from pipelines.chain import run_chain
 
     run = setup_run(cfg, repo)
@@ -57,6 +60,7 @@ def run_experiment(cfg: RecipeConfig, stop_after: str, repo: Path) -> tuple[Path
         summary.update(tokenizer=str(tokenizer), tokens=str(tokens))
     elif stop_after != "process":
         ablation = make_ablation(run, repo)
+        ablation.given_up = given_up or {}
         final = ablation.run()
         summary.update(finish_ablation(cfg, run.folder, ablation, final))
     (run.folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
@@ -103,7 +107,7 @@ def finish_ablation(cfg: RecipeConfig, run_dir: Path, ablation, final) -> dict[s
     from ablations.record.run import RunRecord, greedy_path, write_run
     from ablations.train.tokens import token_count
 
-    if not ablation.decisions:  # no candidates: train the baseline alone
+    if not any(d["seeds"] for d in ablation.decisions):  # no candidate trained: train the baseline alone
         ablation.final_results(final, first_seeds(cfg))
     texts = ablation.evaluator.texts()
     n = cfg.evaluation.overlap_ngram
@@ -152,9 +156,14 @@ def format_summary(run_dir: Path, summary: dict[str, Any]) -> str:
     if summary.get("note"):
         lines.append(f"  note: {summary['note']}")
     for d in summary.get("decisions", []):
+        alarm = " ALARM: removes " + " and ".join(f"{s:.0%} of {k}" for k, s in d["removed"].items())
+        if d.get("reason"):
+            lines.append(f"  candidate {d['candidate']}: {d['verdict'].upper()} ({d['reason']}, not trained)")
+            continue
         lines.append(
             f"  candidate {d['candidate']}: {d['verdict'].upper()} (delta {d['delta']:+.4f}, interval "
             f"[{d['low']:+.4f}, {d['high']:+.4f}], {d['seeds']} seeds, min. detectable effect {d['mde']:.4f})"
+            + (alarm if d.get("alarm") else "")
         )
     if "report" in summary:
         lines.append(f"  final recipe: {summary['final_recipe']} -> {run_dir / 'final_recipe.yaml'}")

@@ -11,10 +11,12 @@ finished experiment reruns in seconds. In plan mode (the SLURM driver) nothing r
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ablations.decide.guard import LOG_FILE, alarm, books_kept, failure_reason, removed_shares, untrained
 from ablations.decide.progress import clear_verdicts, report_verdict
 from ablations.decide.stats import decide
 from ablations.eval.evaluator import Evaluator
@@ -52,6 +54,10 @@ class Pending(Exception):
         self.needs = needs
 
 
+class StageGivenUp(RuntimeError):
+    """A stage whose SLURM attempts are spent (``executor.slurm.max_retries``): its candidate fails."""
+
+
 class Plan:
     """What a plan-mode pass of the loop found unfinished, each stage once."""
 
@@ -77,6 +83,7 @@ class Variant:
     tokens: Path | None = None
     runs: dict[int, dict] = field(default_factory=dict)  # seed -> train record
     data: DataConfig | None = None  # other input data than the recipe's (comparisons of whole datasets)
+    empty: bool = False  # its processing kept no book: nothing to tokenize or train
 
     def blocks(self) -> list[BlockSpec]:
         return [*self.clean, *self.filter]
@@ -99,6 +106,7 @@ class Ablation:
         tokenizer_dir: Path,
         progress: bool = True,
         plan: Plan | None = None,
+        given_up: dict[str, str] | None = None,
     ):
         self.context = context
         self.cfg = context.cfg
@@ -106,20 +114,32 @@ class Ablation:
         self.tokenizer_dir = tokenizer_dir
         self.progress = progress
         self.plan = plan  # set: nothing runs, the loop records what is unfinished (ablations/slurm/)
+        self.given_up = given_up or {}  # stage folder name -> why SLURM gave up on it (ablations/slurm/driver.py)
         self.decisions: list[dict] = []
         self.variants: list[Variant] = []
 
     # --- stages of one variant -------------------------------------------------------------------------------
     def prepare(self, v: Variant) -> Variant:
         """Process and tokenize the variant. In plan mode nothing runs unless finished (then it is reused): the
-        folders are named (hashes of their inputs) and an unfinished preparation is recorded."""
+        folders are named (hashes of their inputs) and an unfinished preparation is recorded. A variant whose
+        processing keeps no book is marked ``empty``, is not tokenized and is not one of the loop's variants."""
         processing = self.context.processing(v.blocks(), v.data, progress=self.progress)
         tokens = self.context.tokens(processing[-1].folder, self.tokenizer_dir)
         v.process, v.tokens = processing[-1].folder, tokens.folder
+        processed = self.plan is None or all(s.finished() for s in processing)
+        if not processed and not tokens.finished():
+            self.refuse_given_up(tokens, v)
+            self.plan.need(Need("prepare", v, tokens))
+            self.variants.append(v)
+            return v
+        v.summary = run_chain(processing).summary
+        if books_kept(v.summary) == 0:
+            v.empty = True
+            return v
+        self.refuse_given_up(tokens, v)
         if self.plan is not None and not tokens.finished():
             self.plan.need(Need("prepare", v, tokens))
         else:
-            v.summary = run_chain(processing).summary
             tokens.run()
         self.variants.append(v)
         return v
@@ -136,11 +156,18 @@ class Ablation:
         if seed in v.runs:
             return v.runs[seed]
         stage = self.training_run(v, seed)
+        self.refuse_given_up(stage, v)
         if self.plan is not None and not stage.finished():
             self.plan.need(Need("eval" if stage.trained() else "train", v, stage, seed))
             return None
         v.runs[seed] = stage.run().manifest
         return v.runs[seed]
+
+    def refuse_given_up(self, stage: Stage, v: Variant) -> None:
+        """An unfinished stage of a candidate's variant that SLURM gave up on is not tried again: the candidate fails.
+        (The baseline's stages are not given up: without them nothing can be decided, and the driver fails.)"""
+        if v.name != "baseline" and stage.folder.name in self.given_up and not stage.finished():
+            raise StageGivenUp(self.given_up[stage.folder.name])
 
     # --- the loop --------------------------------------------------------------------------------------------
     def final_results(self, v: Variant, seeds: list[int]) -> list[dict | None]:
@@ -149,44 +176,58 @@ class Ablation:
         return [r["evals"][-1]["tasks"] if r else None for r in runs]
 
     def run(self) -> Variant:
-        cfg, ab = self.cfg, self.cfg.ablation
-        base_seed = cfg.experiment.seed
-        current = self.prepare(Variant("baseline", list(cfg.clean), list(cfg.filter)))
-        weights = {t.name: t.weight for t in cfg.evaluation.tasks}
+        """The greedy loop; every candidate gets a decision, even one that removes every book or raises."""
+        current = self.prepare(Variant("baseline", list(self.cfg.clean), list(self.cfg.filter)))
         clear_verdicts(self.context.folder)
-        for cand in ab.candidates:
-            variant = self.prepare(with_candidate(current, cand))
-            seeds = first_seeds(cfg)
-            confidence = per_look_confidence(ab.confidence, ab.seeds, ab.max_seeds)
-            while True:
-                before, after = self.final_results(current, seeds), self.final_results(variant, seeds)
-                if self.plan is not None:
-                    self.plan.check()  # raises Pending with everything this decision still needs
-                verdict = decide(
-                    before,
-                    after,
-                    weights,
-                    confidence,
-                    ab.bootstrap_samples,
-                    base_seed,
+        for cand in self.cfg.ablation.candidates:
+            try:
+                decision, variant = self.decide(current, cand)
+            except Pending:
+                raise
+            except Exception as e:  # any candidate may fail without harming the experiment: recorded, loop goes on
+                reason = failure_reason(self.context.folder, cand.id, e)
+                log = self.context.folder / LOG_FILE
+                print(f"WARNING: candidate {cand.id} failed ({log}): {reason}", file=sys.stderr, flush=True)
+                decision = untrained(
+                    cand, current.name, f"{current.name}+{cand.id}", "failed", reason, self.cfg.ablation.confidence
                 )
-                if verdict.verdict != "inconclusive" or len(seeds) >= ab.max_seeds:
-                    break
-                seeds.append(base_seed + len(seeds))
-            self.decisions.append(
-                {
-                    "candidate": cand.id,
-                    "section": cand.section,
-                    "baseline": current.name,
-                    "variant": variant.name,
-                    "confidence": confidence,
-                    **verdict.as_dict(),
-                }
-            )
+                variant = current  # not kept: the next candidate starts from the same recipe
+            self.decisions.append(decision)
             report_verdict(self.context.folder, self.decisions)  # a line now, and verdicts.json for --status
-            if verdict.verdict == "keep":
+            if decision["verdict"] == "keep":
                 current = variant
         return current
+
+    def decide(self, current: Variant, cand: CandidateSpec) -> tuple[dict, Variant]:
+        """Prepare, train and decide one candidate on top of ``current``: its decision record and its variant."""
+        cfg, ab = self.cfg, self.cfg.ablation
+        base_seed = cfg.experiment.seed
+        weights = {t.name: t.weight for t in cfg.evaluation.tasks}
+        confidence = per_look_confidence(ab.confidence, ab.seeds, ab.max_seeds)
+        variant = self.prepare(with_candidate(current, cand))
+        removed = removed_shares(current.summary, current.tokens, variant.summary, variant.tokens)
+        marks = {"removed": removed, "alarm": alarm(cand.id, current.name, removed, ab.removal_alarm)}
+        if variant.empty:
+            reason = "removes 100% of books"
+            return untrained(cand, current.name, variant.name, "drop", reason, confidence) | marks, variant
+        seeds = first_seeds(cfg)
+        while True:
+            before, after = self.final_results(current, seeds), self.final_results(variant, seeds)
+            if self.plan is not None:
+                self.plan.check()  # raises Pending with everything this decision still needs
+            verdict = decide(before, after, weights, confidence, ab.bootstrap_samples, base_seed)
+            if verdict.verdict != "inconclusive" or len(seeds) >= ab.max_seeds:
+                break
+            seeds.append(base_seed + len(seeds))
+        record = {
+            "candidate": cand.id,
+            "section": cand.section,
+            "baseline": current.name,
+            "variant": variant.name,
+            "confidence": confidence,
+            **verdict.as_dict(),
+        }
+        return record | marks, variant
 
 
 def per_look_confidence(confidence: float, seeds: int, max_seeds: int) -> float:

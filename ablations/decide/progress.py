@@ -15,6 +15,8 @@ VERDICTS = "verdicts.json"
 def verdict_line(d: dict[str, Any]) -> str:
     """``verdict <candidate>: keep, delta +0.1234 [+0.0500, +0.2000] (95.0% interval), 3 seeds, minimum detectable
     effect 0.0800`` (delta and interval in baseline item standard deviations)."""
+    if d.get("reason"):  # decided without training (ablations/decide/guard.py)
+        return f"verdict {d['candidate']}: {d['verdict']} ({d['reason']}), not trained"
     confidence = f" ({100 * d['confidence']:.1f}% interval)" if d.get("confidence") is not None else ""
     return (
         f"verdict {d['candidate']}: {d['verdict']}, delta {d['delta']:+.4f} [{d['low']:+.4f}, {d['high']:+.4f}]"

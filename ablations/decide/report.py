@@ -32,7 +32,7 @@ def write_report(run: RunRecord) -> Path:
         "",
         "![scores](plots/scores.png)",
         "",
-        "![deltas](plots/deltas.png)" if run.decisions else "",
+        "![deltas](plots/deltas.png)" if any(d.trained for d in run.decisions) else "",
     ]
     (run_dir / "report.md").write_text("\n".join(lines) + "\n")
     (run_dir / "final_recipe.yaml").write_text(dump_recipe(run.final_recipe()))
@@ -45,7 +45,8 @@ def summary_part(run: RunRecord, report: Path) -> dict[str, Any]:
     return {
         "tokenizer": str(run.stage(run.tokenizer)),
         "decisions": [
-            {k: getattr(d, k) for k in ("candidate", "verdict", "delta", "low", "high", "seeds", "mde")}
+            {k: getattr(d, k) for k in ("candidate", "verdict", "delta", "low", "high", "seeds", "mde", "reason")}
+            | {"removed": d.removed, "alarm": d.alarm}
             for d in run.decisions
         ],
         "final_recipe": run.greedy.final,
@@ -59,16 +60,21 @@ def _decisions(run: RunRecord) -> list[str]:
         "## Decisions",
         "",
         "Aggregate score difference (variant - current recipe) in baseline item standard deviations, at the "
-        "last checkpoint, with its interval (bootstrap over seeds and items, Student-t over seeds).",
+        "last checkpoint, with its interval (bootstrap over seeds and items, Student-t over seeds). A candidate "
+        "that removes every book is dropped untrained; one that failed is recorded with its error (traceback in "
+        f"`ablation.log`). ALARM: it removes more than {run.recipe.ablation.removal_alarm:.0%} of the books or tokens "
+        "of the recipe it was added to (`ablation.removal_alarm`).",
         "",
-        "| candidate | verdict | delta | interval | confidence | seeds | min. detectable effect | seeds to detect |",
-        "|---|---|---|---|---|---|---|---|",
+        "| candidate | verdict | delta | interval | confidence | seeds | min. detectable effect | seeds to detect | "
+        "note |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for d in run.decisions:
-        lines.append(
-            f"| {d.candidate} | **{d.verdict}** | {d.delta:+.4f} | [{d.low:+.4f}, {d.high:+.4f}] | "
-            f"{d.confidence:.4f} | {d.seeds} | {d.mde:.4f} | {d.seeds_for_observed or '-'} |"
-        )
+        if d.trained:
+            stats = f"{d.delta:+.4f} | [{d.low:+.4f}, {d.high:+.4f}] | {d.confidence:.4f} | {d.seeds} | {d.mde:.4f}"
+        else:
+            stats = f"- | - | - | {d.seeds} | -"
+        lines.append(f"| {d.candidate} | **{d.verdict}** | {stats} | {d.seeds_for_observed or '-'} | {d.note()} |")
     return lines + ["", f"Final recipe: `{run.greedy.final}` (written to `final_recipe.yaml`).", ""]
 
 
@@ -165,6 +171,7 @@ def _plots(df, decisions: list[Decision], plots: Path) -> None:
     fig.tight_layout()
     fig.savefig(plots / "scores.png", dpi=110)
     plt.close(fig)
+    decisions = [d for d in decisions if d.trained]
     if decisions:
         fig, ax = plt.subplots(figsize=(5, 0.6 + 0.5 * len(decisions)))
         for i, d in enumerate(decisions):

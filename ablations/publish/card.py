@@ -71,6 +71,9 @@ def _evidence(decisions: list[Decision] | None) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     for d in decisions:
+        if not d.trained:  # decided without training (ablations/decide/guard.py)
+            lines.append(f"| `{d.candidate}` | **{d.verdict}** ({d.reason}) | - | - | 0 | - |")
+            continue
         lines.append(
             f"| `{d.candidate}` | **{d.verdict}** | {d.delta:+.4f} | [{d.low:+.4f}, {d.high:+.4f}] "
             f"| {d.seeds} | {d.mde:.4f} |"

@@ -85,7 +85,7 @@ def removed_documents(run: RunRecord, candidate: str | None = None, lines: int =
     browsing (notebooks/analysis.ipynb). ``candidate`` None = all candidates."""
     rows = []
     for d in run.decisions:
-        if candidate is not None and d.candidate != candidate:
+        if (candidate is not None and d.candidate != candidate) or not d.trained:
             continue
         for doc_id, doc in sorted(exclusions(run.excluded(run.variant(d.variant), d.candidate)).items()):
             rows.append(

@@ -106,6 +106,8 @@ def _fence(lines: list[str]) -> list[str]:
 def candidate_section(run: RunRecord, d: Decision) -> list[str]:
     """The evidence of one candidate block: its verdict, what its data lost against the baseline's, per-task scores
     and examples of the text it removed."""
+    if not d.trained:  # decided without training (ablations/decide/guard.py): its reason is the evidence
+        return [f"### `{d.candidate}` ({d.section}): **{d.verdict}**", "", f"Not trained: {d.reason}.", ""]
     base, var = run.variant(d.baseline), run.variant(d.variant)
     kept_b, kept_v = base.summary.kept, var.summary.kept
     lines = [
@@ -203,6 +205,9 @@ def _outcome(run: RunRecord) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     for d in decisions:
+        if not d.trained:
+            lines.append(f"| `{d.candidate}` | {d.section} | **{d.verdict}** ({d.reason}) | - | - | 0 | - |")
+            continue
         lines.append(
             f"| `{d.candidate}` | {d.section} | **{d.verdict}** | {_signed(d.delta)} | "
             f"[{_signed(d.low)}, {_signed(d.high)}] | {d.seeds} | {d.mde:.4f} |"

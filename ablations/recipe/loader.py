@@ -130,6 +130,21 @@ def _place(loc: tuple, source: str, lines: dict[tuple, int], overridden: dict[tu
     return source
 
 
+def key_place(path: str | Path, overrides: list[str] | None, loc: tuple) -> str:
+    """Where a key of a recipe file was set: ``file:line``, ``--set KEY=VALUE``, or the file alone (checks made
+    after loading, ablations/preflight.py)."""
+    overridden = {}
+    for assignment in overrides or []:
+        dotted = assignment.partition("=")[0]
+        overridden[tuple(int(p) if p.isdigit() else p for p in dotted.strip().split("."))] = assignment
+    try:
+        node = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        lines = _line_map(node, source=str(path)) if node is not None else {}
+    except (OSError, yaml.YAMLError, ConfigError):
+        lines = {}
+    return _place(loc, str(path), lines, overridden)
+
+
 def load_recipe(path: str | Path, overrides: list[str] | None = None) -> RecipeConfig:
     """Read, override, interpolate and validate a recipe. Raises ConfigError naming file, line and key."""
     return load_config(path, RecipeConfig, overrides, what="a recipe is a mapping of sections (experiment, data, ...)")

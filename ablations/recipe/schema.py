@@ -136,6 +136,13 @@ class AblationConfig(Strict):
     max_seeds: int = Field(5, ge=1, description="cap when inconclusive verdicts buy more seeds")
     confidence: float = Field(0.95, gt=0, lt=1)
     bootstrap_samples: int = Field(1000, ge=100)
+    removal_alarm: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="warn (one line, and a mark in the report) when a candidate removes more than this share of the "
+        "books or of the tokens of the recipe it is added to",
+    )
 
     @field_validator("candidates")
     @classmethod

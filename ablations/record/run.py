@@ -96,22 +96,38 @@ class TaskDelta(_Model):
 
 
 class Decision(_Model):
-    """A candidate's verdict (ablations/decide/stats.py) against the recipe it was added to."""
+    """A candidate's verdict (ablations/decide/stats.py) against the recipe it was added to. A candidate decided
+    without training (ablations/decide/guard.py: it removes every book, or it failed) has a ``reason``, 0 seeds and
+    no interval; its variant may not be recorded."""
 
     candidate: str
     section: Literal["clean", "filter"]
     baseline: str  # the variant the candidate was tried on (the current recipe)
     variant: str
     confidence: float  # of each look's interval
-    verdict: Literal["keep", "drop", "inconclusive"]
-    delta: float
-    low: float
-    high: float
-    se: float
+    verdict: Literal["keep", "drop", "inconclusive", "failed"]
+    reason: str | None = None  # why it was decided without training
+    delta: float | None
+    low: float | None
+    high: float | None
+    se: float | None
     seeds: int
-    mde: float  # minimum detectable effect at 80% power
+    mde: float | None  # minimum detectable effect at 80% power
     seeds_for_observed: int | None
     per_task: dict[str, TaskDelta]
+    removed: dict[str, float] = Field(default_factory=dict)  # share of the base's books / tokens it removes
+    alarm: bool = False  # a share above ablation.removal_alarm
+
+    @property
+    def trained(self) -> bool:
+        return self.seeds > 0
+
+    def note(self) -> str:
+        """The reason and the removal alarm, for reports ('' when neither)."""
+        notes = [self.reason] if self.reason else []
+        if self.alarm:
+            notes.append("ALARM: removes " + " and ".join(f"{s:.0%} of {k}" for k, s in self.removed.items()))
+        return "; ".join(notes)
 
 
 class Step(_Model):
@@ -153,7 +169,7 @@ class RunRecord(_Model):
     def _names_are_variants(self) -> RunRecord:
         names = {v.name for v in self.variants}
         used = [r.variant for r in self.runs] + [self.greedy.final, *self.overlap]
-        used += [n for d in self.decisions for n in (d.baseline, d.variant)]
+        used += [n for d in self.decisions for n in (d.baseline, d.variant) if d.trained or n == d.baseline]
         unknown = sorted(set(used) - names)
         if unknown:
             raise ValueError(f"names no recorded variant: {unknown}")

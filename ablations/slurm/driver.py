@@ -11,7 +11,9 @@ The driver submits them as jobs chained by dependencies, then itself again, afte
 
 The next driver round sees what finished (stage manifests) and what did not: a job that failed, was cancelled or
 was killed leaves its stage unfinished, so the stage is submitted again (training resumes from its last checkpoint,
-processing from datatrove's completion markers) up to ``executor.slurm.max_retries`` times. When nothing is left,
+processing from datatrove's completion markers) up to ``executor.slurm.max_retries`` times. Then a candidate's stage
+is given up: the candidate is recorded as ``failed`` and the loop goes on (a stage of the baseline fails the run).
+When nothing is left,
 the last round runs the loop for real: every stage is reused, the decisions are made and the report is written,
 exactly as a local run would. ``state.json`` in ``<run>/slurm/`` records every round, job and attempt.
 """
@@ -130,17 +132,18 @@ def advance(recipe: Path, run_dir: Path) -> str:
     write_state(run_dir, state)
     run = setup_run(cfg, REPO, record=False)  # the first round writes holdout.json; the jobs read it
     tokenizer = run.tokenizer()
-    ablation = Ablation(run, None, tokenizer.folder, progress=False, plan=Plan())
+    given_up = _given_up(cfg, run_dir)  # a candidate whose stage failed every attempt fails; the loop goes on
+    ablation = Ablation(run, None, tokenizer.folder, progress=False, plan=Plan(), given_up=given_up)
     try:
         final = ablation.run()
-        if not ablation.decisions:  # no candidates: the baseline's own runs are the experiment
+        if not any(d["seeds"] for d in ablation.decisions):  # no candidate trained: the baseline's runs alone
             ablation.final_results(final, first_seeds(cfg))
             ablation.plan.check()
     except Pending as pending:
         if failed := _count_attempts(cfg, run_dir, pending.needs):
             return _fail(run_dir, failed)
         return _submit_round(run, tokenizer, pending.needs)
-    _, summary = run_experiment(cfg, "ablate", REPO)  # every stage is finished: reused, decided, reported
+    _, summary = run_experiment(cfg, "ablate", REPO, given_up)  # every stage is finished: reused, decided, reported
     state = read_state(run_dir)
     state.update(state="done", finished=time.time(), summary=str(run_dir / "summary.json"))
     write_state(run_dir, state)
@@ -152,6 +155,21 @@ def _fail(run_dir: Path, message: str) -> str:
     state.update(state="failed", message=message, finished=time.time())
     write_state(run_dir, state)
     return "failed"
+
+
+def _given_up(cfg: RecipeConfig, run_dir: Path) -> dict[str, str]:
+    """Stages submitted ``1 + max_retries`` times (by folder name, with why): still unfinished, a candidate's are given
+    up (the candidate fails, ablations/decide/loop.py); the baseline's fail the run (``_count_attempts``)."""
+    limit = 1 + cfg.executor.slurm.max_retries
+    out = {}
+    for stage_id, n in read_state(run_dir).get("attempts", {}).items():
+        kind, _, folder = stage_id.partition(":")
+        if n >= limit:
+            out[folder] = (
+                f"its {kind} stage {folder} failed {n} times on SLURM (executor.slurm.max_retries = "
+                f"{limit - 1}); see the logs in {slurm_dir(run_dir)}/jobs"
+            )
+    return out
 
 
 def _count_attempts(cfg: RecipeConfig, run_dir: Path, needs: list[Need]) -> str | None:
