@@ -15,7 +15,7 @@ from lxml import etree
 from filters.pages import natural_key
 from pipelines.readers.alto_layout import AltoLayout
 from pipelines.readers.base import BadInput, BookReader, BookRef, PageText
-from pipelines.readers.xmlsafe import local_name, parse_xml, path_matches
+from pipelines.readers.xmlsafe import local_name, parse_xml, path_matches, read_xml
 
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
@@ -257,15 +257,9 @@ class AltoBookReader(BookReader):
         return ordered if len(ordered) == len(present) else None
 
     def read_page(self, path: str) -> PageText | BadInput:
-        try:
-            with self.data_folder.open(path, "rb") as f:
-                data = f.read()
-        except OSError as e:
-            return BadInput("unreadable_file", path, str(e))
-        try:
-            root = parse_xml(data, path)
-        except BadInput as bad:
-            return bad
+        root = read_xml(self.data_folder, path)
+        if isinstance(root, BadInput):
+            return root
         if local_name(root.tag) != "alto":
             return BadInput("not_alto", path, str(root.tag))
         return alto_page(root, self.join_printed_hyphens)

@@ -25,7 +25,7 @@ from pipelines.readers.alto import AltoBookReader
 from pipelines.readers.base import BadInput, BookRef, PageText
 from pipelines.readers.layout import LayoutBuilder, lines_of_regions
 from pipelines.readers.page_lines import int_or_none, ordered_lines, text_equiv, words_text
-from pipelines.readers.xmlsafe import local_name, parse_xml
+from pipelines.readers.xmlsafe import local_name, read_xml
 
 PAGE_NAMESPACE = re.compile(r"^https?://schema\.primaresearch\.org/PAGE/gts/pagecontent/(\d{4}-\d{2}-\d{2})/?$")
 LINE_ORDERS = ("auto", "stored", "top-down")
@@ -178,15 +178,9 @@ class PageXmlBookReader(AltoBookReader):
         self.line_order = line_order
 
     def read_page(self, path: str) -> PageText | BadInput:
-        try:
-            with self.data_folder.open(path, "rb") as f:
-                data = f.read()
-        except OSError as e:
-            return BadInput("unreadable_file", path, str(e))
-        try:
-            root = parse_xml(data, path)
-        except BadInput as bad:
-            return bad
+        root = read_xml(self.data_folder, path)
+        if isinstance(root, BadInput):
+            return root
         if not is_page_root(root):
             return BadInput("not_page", path, str(root.tag))
         return page_xml_page(root, self.line_order)

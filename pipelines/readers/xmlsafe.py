@@ -39,6 +39,18 @@ def parse_xml(data: bytes, path: str) -> etree._Element:
         raise BadInput("malformed_xml", path, str(e)) from None
 
 
+def read_xml(folder, path: str) -> etree._Element | BadInput:
+    """The parsed root of the file ``path`` in a datatrove folder, or a ``BadInput`` saying why it cannot be read
+    (``unreadable_file`` and the reasons of ``parse_xml``)."""
+    try:
+        with folder.open(path, "rb") as f:
+            return parse_xml(f.read(), path)
+    except OSError as e:
+        return BadInput("unreadable_file", path, str(e))
+    except BadInput as bad:
+        return bad
+
+
 def path_matches(rel_path: str, pattern: str) -> bool:
     """A pattern without '/' matches the file name at any depth, one with '/' the relative path ('**/': 0+ dirs)."""
     if "/" not in pattern:
