@@ -12,7 +12,6 @@ token count.
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import torch

@@ -130,7 +130,8 @@ def _signal_checks(df, chance: dict[str, float], metrics: dict[str, str | None])
         chk = signal_checks(curves, final_acc, chance.get(task, 0.0))
         lines.append(
             f"| {vname} | {task} | {_fmt(chk['monotonicity'])} | {_fmt(chk['snr'])} | {_fmt(chk['accuracy'])} "
-            f"| {metric if final_acc else '-'} | {_fmt(chk['chance'] if final_acc else None)} | {_fmt(chk['above_chance'] if final_acc else None)} |"
+            f"| {metric if final_acc else '-'} | {_fmt(chk['chance'] if final_acc else None)} "
+            f"| {_fmt(chk['above_chance'] if final_acc else None)} |"
         )
     return lines
 
