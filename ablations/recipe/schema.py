@@ -70,6 +70,11 @@ class TrainingConfig(Strict):
     grad_clip: float = Field(1.0, gt=0)
     checkpoints: int = Field(4, ge=1, description="evenly spaced checkpoints, each one evaluated (last = end)")
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    data_order: Literal["paired", "shuffled"] = Field(
+        "paired",
+        description="paired: every variant reads the documents it shares with the others in the same seeded order "
+        "(less seed noise; ablations/train/order.py); shuffled: an unrelated random order per variant",
+    )
     threads: int = Field(
         0, ge=0, description="torch CPU threads; 0 = the CPUs this process may use (affinity, SLURM_CPUS_PER_TASK)"
     )
