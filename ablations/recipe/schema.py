@@ -15,6 +15,7 @@ from ablations.eval.tasks import TASKS, check_task, resolve_task
 from ablations.train.backends import BACKENDS, trainer_backend
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, SourceSpec, Strict
 from pipelines.dedup.config import DedupSpec
+from pipelines.markdown.config import OutputConfig
 
 
 class ExperimentConfig(Strict):
@@ -188,6 +189,7 @@ class RecipeConfig(Strict):
     ablation: AblationConfig = AblationConfig()
     executor: ExecutorConfig = ExecutorConfig()
     tracking: TrackingConfig = TrackingConfig()
+    output: OutputConfig = Field(OutputConfig(), description="the process stage's output: JSONL or Markdown text")
 
     @model_validator(mode="after")
     def _candidates_need_tasks(self) -> RecipeConfig:
