@@ -61,7 +61,9 @@ class RunContext:
         blocks = self.process_blocks(blocks)
         memo = json.dumps([data.model_dump(mode="json"), [b.model_dump(mode="json") for b in blocks], progress])
         if memo not in self._processing:
-            self._processing[memo] = processing_stages(data, blocks, cfg.dedup, cfg.executor, self.stages, progress)
+            self._processing[memo] = processing_stages(
+                data, blocks, cfg.dedup, cfg.executor, self.stages, progress, cfg.output
+            )
         return self._processing[memo]
 
     def tokenizer(self) -> TokenizerStage:
