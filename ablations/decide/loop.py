@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 from ablations.decide.guard import LOG_FILE, alarm, books_kept, failure_reason, removed_shares, untrained
 from ablations.decide.progress import clear_verdicts, report_verdict
-from ablations.decide.stats import decide
+from ablations.decide.rates import at_rate, decide_at_rates
+from ablations.decide.stats import Verdict, decide
 from ablations.eval.evaluator import Evaluator
 from ablations.recipe.schema import CandidateSpec, RecipeConfig
 from ablations.train.training_run import TrainingRun
@@ -84,6 +85,7 @@ class Variant:
     runs: dict[int, dict] = field(default_factory=dict)  # seed -> train record
     data: DataConfig | None = None  # other input data than the recipe's (comparisons of whole datasets)
     empty: bool = False  # its processing kept no book: nothing to tokenize or train
+    learning_rate: float | None = None  # trained at another rate than training.learning_rate (decide/rates.py)
 
     def blocks(self) -> list[BlockSpec]:
         return [*self.clean, *self.filter]
@@ -147,7 +149,7 @@ class Ablation:
     def training_run(self, v: Variant, seed: int) -> TrainingRun:
         """The training run of a prepared variant and seed (training and the evaluation of its checkpoints)."""
         return TrainingRun(
-            self.cfg, v.tokens, seed, self.context.stages, self.tokenizer_dir, v.name, self.evaluator, self.progress
+            at_rate(self.cfg, v.learning_rate), v.tokens, seed, self.context.stages, self.tokenizer_dir, v.name, self.evaluator, self.progress
         )
 
     def train(self, v: Variant, seed: int) -> dict | None:
@@ -200,9 +202,7 @@ class Ablation:
 
     def decide(self, current: Variant, cand: CandidateSpec) -> tuple[dict, Variant]:
         """Prepare, train and decide one candidate on top of ``current``: its decision record and its variant."""
-        cfg, ab = self.cfg, self.cfg.ablation
-        base_seed = cfg.experiment.seed
-        weights = {t.name: t.weight for t in cfg.evaluation.tasks}
+        ab = self.cfg.ablation
         confidence = per_look_confidence(ab.confidence, ab.seeds, ab.max_seeds)
         variant = self.prepare(with_candidate(current, cand))
         removed = removed_shares(current.summary, current.tokens, variant.summary, variant.tokens)
@@ -210,15 +210,7 @@ class Ablation:
         if variant.empty:
             reason = "removes 100% of books"
             return untrained(cand, current.name, variant.name, "drop", reason, confidence) | marks, variant
-        seeds = first_seeds(cfg)
-        while True:
-            before, after = self.final_results(current, seeds), self.final_results(variant, seeds)
-            if self.plan is not None:
-                self.plan.check()  # raises Pending with everything this decision still needs
-            verdict = decide(before, after, weights, confidence, ab.bootstrap_samples, base_seed)
-            if verdict.verdict != "inconclusive" or len(seeds) >= ab.max_seeds:
-                break
-            seeds.append(base_seed + len(seeds))
+        verdict = self.compare(current, variant)
         record = {
             "candidate": cand.id,
             "section": cand.section,
@@ -227,7 +219,26 @@ class Ablation:
             "confidence": confidence,
             **verdict.as_dict(),
         }
+        if ab.learning_rates:  # the same decision at the other learning rates (ablations/decide/rates.py)
+            record = decide_at_rates(self, current, variant, record)
         return record | marks, variant
+
+    def compare(self, current: Variant, variant: Variant) -> Verdict:
+        """The verdict of ``variant`` against ``current`` on paired seeds; inconclusive ones buy seeds up to
+        ``max_seeds``."""
+        cfg, ab = self.cfg, self.cfg.ablation
+        base_seed = cfg.experiment.seed
+        weights = {t.name: t.weight for t in cfg.evaluation.tasks}
+        confidence = per_look_confidence(ab.confidence, ab.seeds, ab.max_seeds)
+        seeds = first_seeds(cfg)
+        while True:
+            before, after = self.final_results(current, seeds), self.final_results(variant, seeds)
+            if self.plan is not None:
+                self.plan.check()  # raises Pending with everything this decision still needs
+            verdict = decide(before, after, weights, confidence, ab.bootstrap_samples, base_seed)
+            if verdict.verdict != "inconclusive" or len(seeds) >= ab.max_seeds:
+                return verdict
+            seeds.append(base_seed + len(seeds))
 
 
 def per_look_confidence(confidence: float, seeds: int, max_seeds: int) -> float:

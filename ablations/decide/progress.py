@@ -21,7 +21,7 @@ def verdict_line(d: dict[str, Any]) -> str:
     return (
         f"verdict {d['candidate']}: {d['verdict']}, delta {d['delta']:+.4f} [{d['low']:+.4f}, {d['high']:+.4f}]"
         f"{confidence}, {d['seeds']} seeds, minimum detectable effect {d['mde']:.4f}"
-    )
+    ) + "".join(f"; at lr {r}: {v['verdict']}" for r, v in d.get("learning_rates", {}).items())
 
 
 def report_verdict(run_dir: Path, decisions: list[dict[str, Any]]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ablations.eval.tasks import TASKS, check_task, resolve_task, task_metric
 from ablations.train.backends import BACKENDS, trainer_backend
@@ -155,6 +155,30 @@ class AblationConfig(Strict):
         description="warn (one line, and a mark in the report) when a candidate removes more than this share of the "
         "books or of the tokens of the recipe it is added to",
     )
+    learning_rates: list[float] = Field(
+        default_factory=list,
+        description="decide every candidate at each of these peak learning rates as well, each against the current "
+        "recipe trained at the same rate (training.learning_rate is always one of them); empty: only that one",
+    )
+    require_all_learning_rates: bool = Field(
+        False,
+        description="a keep (or drop) needs that verdict at every rate of learning_rates, else inconclusive",
+    )
+
+    @field_validator("learning_rates")
+    @classmethod
+    def _positive_unique_rates(cls, rates: list[float]) -> list[float]:
+        bad = [r for r in rates if not r > 0]
+        if bad or len(set(rates)) != len(rates):
+            raise ValueError(f"learning rates must be positive and unique, got {rates}")
+        return rates
+
+    @field_validator("require_all_learning_rates")
+    @classmethod
+    def _rates_to_require(cls, require: bool, info: ValidationInfo) -> bool:
+        if require and not info.data.get("learning_rates"):
+            raise ValueError("needs ablation.learning_rates: the rates at which a verdict must hold")
+        return require
 
     @field_validator("candidates")
     @classmethod

@@ -95,6 +95,17 @@ class TaskDelta(_Model):
     weight: float
 
 
+class RateVerdict(_Model):
+    """A candidate's decision at one learning rate of ``ablation.learning_rates`` (ablations/decide/rates.py)."""
+
+    verdict: Literal["keep", "drop", "inconclusive"]
+    delta: float
+    low: float
+    high: float
+    seeds: int
+    mde: float
+
+
 class Decision(_Model):
     """A candidate's verdict (ablations/decide/stats.py) against the recipe it was added to. A candidate decided
     without training (ablations/decide/guard.py: it removes every book, or it failed) has a ``reason``, 0 seeds and
@@ -117,16 +128,19 @@ class Decision(_Model):
     per_task: dict[str, TaskDelta]
     removed: dict[str, float] = Field(default_factory=dict)  # share of the base's books / tokens it removes
     alarm: bool = False  # a share above ablation.removal_alarm
+    learning_rates: dict[str, RateVerdict] = Field(default_factory=dict)  # rate -> its decision, when several
 
     @property
     def trained(self) -> bool:
         return self.seeds > 0
 
     def note(self) -> str:
-        """The reason and the removal alarm, for reports ('' when neither)."""
+        """The reason, the removal alarm and the verdicts by learning rate, for reports ('' when neither)."""
         notes = [self.reason] if self.reason else []
         if self.alarm:
             notes.append("ALARM: removes " + " and ".join(f"{s:.0%} of {k}" for k, s in self.removed.items()))
+        if self.learning_rates:
+            notes.append("by learning rate: " + ", ".join(f"{r} {d.verdict}" for r, d in self.learning_rates.items()))
         return "; ".join(notes)
 
 

@@ -59,6 +59,7 @@ def variant_spec(v) -> dict:
         "clean": [b.model_dump(mode="json") for b in v.clean],
         "filter": [b.model_dump(mode="json") for b in v.filter],
         "data": v.data.model_dump(mode="json") if v.data else None,
+        "learning_rate": v.learning_rate,
     }
 
 

@@ -30,6 +30,7 @@ def variant_from(spec: dict):
         [BlockSpec(**b) for b in spec["clean"]],
         [BlockSpec(**b) for b in spec["filter"]],
         data=DataConfig(**spec["data"]) if spec["data"] else None,
+        learning_rate=spec.get("learning_rate"),
     )
 
 

@@ -1,0 +1,164 @@
+"""Decisions at several learning rates (ablations/decide/rates.py): the real loop and its real statistics on
+constructed scores whose effect depends on the learning rate a run was trained at, so every per-rate verdict is
+known by construction; the option's validation with file:line errors; each rate is a training stage of its own."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from ablations.decide.loop import Ablation, Variant
+from ablations.decide.rates import at_rate
+from ablations.recipe.loader import ConfigError, load_recipe
+from ablations.recipe.schema import RecipeConfig
+from ablations.record.run import Decision
+from ablations.train.training_run import TrainingRun
+
+ITEMS = 200
+MAIN = 0.003
+
+
+def recipe(candidates: list[str], rates: list[float], require_all: bool) -> RecipeConfig:
+    return RecipeConfig.model_validate(
+        {
+            "experiment": {"name": "rates", "output_dir": "/nonexistent", "seed": 0},
+            "data": {"sources": [{"name": "books", "format": "text", "path": "/nonexistent"}]},
+            "training": {"learning_rate": MAIN},
+            "evaluation": {"tasks": [{"name": "t", "kind": "blimp"}]},
+            "ablation": {
+                "seeds": 2,
+                "max_seeds": 2,
+                "bootstrap_samples": 300,
+                "learning_rates": rates,
+                "require_all_learning_rates": require_all,
+                "candidates": [{"block": "sampler", "id": c, "params": {"rate": 1.0, "seed": 1}} for c in candidates],
+            },
+        }
+    )
+
+
+class ScoresByRate(Ablation):
+    """The real loop; a run's score on item i is the item's difficulty + the effect of each of its blocks at the
+    run's learning rate (``effects``: block id -> rate -> effect in item sd) + a little item noise of the run."""
+
+    def __init__(self, cfg: RecipeConfig, folder: Path, effects: dict[str, dict[float, float]]):
+        super().__init__(SimpleNamespace(cfg=cfg, folder=folder), None, folder, progress=False)
+        self.effects = effects
+        self.trained: list[tuple[str, int]] = []
+
+    def prepare(self, v: Variant) -> Variant:
+        v.summary = {"in": {"documents": 10}, "kept": {"documents": 10}}
+        self.variants.append(v)
+        return v
+
+    def train(self, v: Variant, seed: int) -> dict:
+        if seed not in v.runs:
+            self.trained.append((v.name, seed))
+            rate = v.learning_rate or self.cfg.training.learning_rate
+            ids = [b.id for b in v.blocks()]
+            difficulty = np.random.default_rng(123).normal(0, 1, ITEMS)
+            noise = np.random.default_rng(zlib.crc32(f"{v.name}/{seed}".encode())).normal(0, 0.01, ITEMS)
+            effect = sum(by_rate[rate] for b, by_rate in self.effects.items() if b in ids)
+            scores = difficulty + effect + noise
+            v.runs[seed] = {"evals": [{"tasks": {"t": [{"id": str(i), "score": x} for i, x in enumerate(scores)]}}]}
+        return v.runs[seed]
+
+
+EFFECTS = {
+    "robust": {0.001: 0.5, MAIN: 0.5, 0.009: 0.5},
+    "fragile": {0.001: 0.5, MAIN: 0.5, 0.009: -0.5},  # the verdict flips at the high rate
+    "bad": {0.001: -0.5, MAIN: -0.5, 0.009: -0.5},
+}
+
+
+def test_require_all_learning_rates_keeps_only_what_every_rate_keeps(tmp_path):
+    cfg = recipe(["robust", "fragile", "bad"], [0.001, MAIN, 0.009], require_all=True)
+    loop = ScoresByRate(cfg, tmp_path, EFFECTS)
+    final = loop.run()
+    robust, fragile, bad = loop.decisions
+    assert {r: d["verdict"] for r, d in robust["learning_rates"].items()} == {
+        "0.003": "keep",
+        "0.001": "keep",
+        "0.009": "keep",
+    }
+    assert robust["verdict"] == "keep"
+    assert {r: d["verdict"] for r, d in fragile["learning_rates"].items()} == {
+        "0.003": "keep",
+        "0.001": "keep",
+        "0.009": "drop",
+    }
+    assert fragile["verdict"] == "inconclusive"  # a keep at the main rate alone is not enough
+    assert fragile["delta"] > 0 and fragile["low"] > 0  # the record keeps the main rate's delta and interval
+    assert bad["verdict"] == "drop" and {d["verdict"] for d in bad["learning_rates"].values()} == {"drop"}
+    assert final.name == "baseline+robust"  # fragile was not kept: bad was tried on baseline+robust
+    assert bad["baseline"] == "baseline+robust"
+    # every rate's runs trained once: the current recipe at 0.001 is reused by the next candidate, not retrained
+    assert loop.trained.count(("baseline+robust@lr=0.001", 0)) == 1
+    assert {v for v, _ in loop.trained} >= {"baseline@lr=0.001", "baseline+robust@lr=0.009", "baseline+robust"}
+    note = Decision.model_validate(fragile).note()
+    assert note == "by learning rate: 0.003 keep, 0.001 keep, 0.009 drop"
+
+
+def test_without_require_all_the_main_rate_decides_and_the_others_are_recorded(tmp_path):
+    cfg = recipe(["fragile"], [0.001, 0.009], require_all=False)  # the main rate is added to the listed ones
+    loop = ScoresByRate(cfg, tmp_path, EFFECTS)
+    assert loop.run().name == "baseline+fragile"
+    (d,) = loop.decisions
+    assert d["verdict"] == "keep" and list(d["learning_rates"]) == ["0.003", "0.001", "0.009"]
+    assert d["learning_rates"]["0.009"]["verdict"] == "drop" and d["learning_rates"]["0.009"]["delta"] < 0
+
+
+def test_without_learning_rates_nothing_else_is_trained(tmp_path):
+    loop = ScoresByRate(recipe(["robust"], [], require_all=False), tmp_path, EFFECTS)
+    loop.run()
+    assert "learning_rates" not in loop.decisions[0]
+    assert all("@lr=" not in v for v, _ in loop.trained)
+
+
+def test_each_rate_is_a_training_stage_of_its_own(tmp_path):
+    cfg = recipe([], [0.001, MAIN], require_all=False)
+    assert at_rate(cfg, MAIN) is cfg and at_rate(cfg, None) is cfg
+
+    def key(c: RecipeConfig) -> dict:
+        return TrainingRun(c, tmp_path / "tokens-abc", 0, tmp_path, tmp_path / "tok").key
+
+    assert key(at_rate(cfg, 0.001))["training"]["learning_rate"] == 0.001
+    assert key(at_rate(cfg, 0.001)) != key(cfg)
+    assert at_rate(cfg, 0.001).model_dump()["training"] | {"learning_rate": MAIN} == cfg.model_dump()["training"]
+
+
+BASE = """\
+experiment:
+  name: t
+data:
+  sources:
+    - {name: books, format: text, path: /tmp/books}
+evaluation:
+  tasks:
+    - {name: t, kind: blimp}
+ablation:
+  learning_rates: RATES
+  require_all_learning_rates: REQUIRE
+"""
+
+
+@pytest.mark.parametrize(
+    ("rates", "require", "line", "message"),
+    [
+        ("[0.001, 0.001]", "false", 10, "ablation.learning_rates: learning rates must be positive and"),
+        ("[0.001, -1]", "false", 10, "ablation.learning_rates: learning rates must be positive and"),
+        ("[]", "true", 11, "ablation.require_all_learning_rates: needs ablation.learning_rates"),
+    ],
+)
+def test_rates_are_validated_with_their_line(tmp_path, rates, require, line, message):
+    path = tmp_path / "recipe.yaml"
+    path.write_text(BASE.replace("RATES", rates).replace("REQUIRE", require))
+    with pytest.raises(ConfigError) as e:
+        load_recipe(path)
+    assert f"recipe.yaml:{line}: {message}" in str(e.value)
+    path.write_text(BASE.replace("RATES", "[0.001, 0.009]").replace("REQUIRE", "true"))
+    assert load_recipe(path).ablation.learning_rates == [0.001, 0.009]
