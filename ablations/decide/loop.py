@@ -149,7 +149,14 @@ class Ablation:
     def training_run(self, v: Variant, seed: int) -> TrainingRun:
         """The training run of a prepared variant and seed (training and the evaluation of its checkpoints)."""
         return TrainingRun(
-            at_rate(self.cfg, v.learning_rate), v.tokens, seed, self.context.stages, self.tokenizer_dir, v.name, self.evaluator, self.progress
+            at_rate(self.cfg, v.learning_rate),
+            v.tokens,
+            seed,
+            self.context.stages,
+            self.tokenizer_dir,
+            v.name,
+            self.evaluator,
+            self.progress,
         )
 
     def train(self, v: Variant, seed: int) -> dict | None:

@@ -13,12 +13,12 @@ inconclusive: an intersection test, so it needs no further correction of the con
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ablations.recipe.schema import RecipeConfig
 
-if TYPE_CHECKING:
-    from ablations.decide.loop import Ablation, Variant
+# the loop's Ablation and Variant (ablations/decide/loop.py, which imports this module) are typed Any here
+Ablation = Variant = Any
 
 BRIEF = ("verdict", "delta", "low", "high", "seeds", "mde")  # what the record keeps of each rate's decision
 
