@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from sweep_util import clean_and_garbage, planted_duplicates, recipe
 
 import run_ablation
 from ablations.recipe.loader import ConfigError, load_recipe
-from tests.sweep_util import clean_and_garbage, planted_duplicates, recipe
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -92,6 +92,27 @@ def test_dedup_candidates_remove_planted_duplicates_and_share_the_process_stage(
     final = load_recipe(run_dir / "final_recipe.yaml")  # loads, whatever was kept
     kept = [d["candidate"].split("[")[0] for d in (exact, *minhash) if d["verdict"] == "keep"]
     assert [d.id for d in final.dedup] == kept
+
+
+def test_plan_mode_asks_for_every_variant_of_a_sweep_at_once_and_job_items_carry_dedup(tmp_path, shared_data):
+    """The SLURM driver's rounds: a sweep's variants are prepared in one round; a job rebuilds a dedup variant."""
+    from ablations.decide.loop import Ablation, Pending, Plan, Variant, with_candidate
+    from ablations.experiment import setup_run
+    from ablations.slurm.driver import variant_spec
+    from ablations.slurm.job import variant_from
+
+    data = clean_and_garbage(shared_data, tmp_path / "data", books=2)
+    body = "    - block: book_length\n      sweep: {min_words: [1, 2000]}\n    - {block: exact, section: dedup}\n"
+    cfg = load_recipe(recipe(tmp_path, shared_data, data, body, "  seeds: 1\n  max_seeds: 1\n"))
+    run = setup_run(cfg, REPO)
+    with pytest.raises(Pending) as first:
+        Ablation(run, None, run.tokenizer().folder, progress=False, plan=Plan()).run()
+    prepares = {n.variant.name for n in first.value.needs if n.kind == "prepare"}
+    assert {"baseline+book_length[min_words=1]", "baseline+book_length[min_words=2000]"} <= prepares
+    exact = cfg.ablation.candidates[1]
+    v = with_candidate(Variant("baseline", [], [], dedup=[]), exact)
+    again = variant_from(variant_spec(v))
+    assert again.dedup == v.dedup and [d.kind for d in again.dedup] == ["exact"]
 
 
 BAD = {  # sweep lines -> (message, the line it names)
