@@ -87,6 +87,8 @@ def test_dedup_candidates_remove_planted_duplicates_and_share_the_process_stage(
     assert len(list((run_dir / "stages").glob("process-*"))) == 1  # computed once, shared by every variant
     assert len(list((run_dir / "stages").glob("dedup-exact-*"))) == 1  # reused by the minhash variants on top of it
     assert len(list((run_dir / "stages").glob("dedup-minhash-*"))) == 2
+    (shared,) = (run_dir / "stages").glob("dedup-shared-*")  # one set of signatures for both thresholds
+    assert (shared / "signatures").is_dir() and not list((run_dir / "stages").glob("dedup-minhash-*/signatures"))
     for name in ("baseline+exact", f"{base}+minhash[min_similarity=0.5]", f"{base}+minhash[min_similarity=0.9]"):
         assert variants[name]["summary"]["kept"]["documents"] == 4  # one copy of each book
     final = load_recipe(run_dir / "final_recipe.yaml")  # loads, whatever was kept
