@@ -70,7 +70,9 @@ class RunContext:
             [data.model_dump(mode="json"), [b.model_dump(mode="json") for b in [*blocks, *dedup]], progress]
         )
         if memo not in self._processing:
-            self._processing[memo] = processing_stages(data, blocks, dedup, cfg.executor, self.stages, progress)
+            self._processing[memo] = processing_stages(
+                data, blocks, dedup, cfg.executor, self.stages, progress, cfg.output
+            )
         return self._processing[memo]
 
     def tokenizer(self) -> TokenizerStage:

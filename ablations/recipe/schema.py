@@ -16,6 +16,7 @@ from ablations.recipe.candidates import CandidateSpec
 from ablations.train.backends import BACKENDS, trainer_backend
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, SourceSpec, Strict
 from pipelines.dedup.config import DedupSpec
+from pipelines.markdown.config import OutputConfig
 
 
 class ExperimentConfig(Strict):
@@ -70,6 +71,11 @@ class TrainingConfig(Strict):
     grad_clip: float = Field(1.0, gt=0)
     checkpoints: int = Field(4, ge=1, description="evenly spaced checkpoints, each one evaluated (last = end)")
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    data_order: Literal["paired", "shuffled"] = Field(
+        "paired",
+        description="paired: every variant reads the documents it shares with the others in the same seeded order "
+        "(less seed noise; ablations/train/order.py); shuffled: an unrelated random order per variant",
+    )
     threads: int = Field(
         0, ge=0, description="torch CPU threads; 0 = the CPUs this process may use (affinity, SLURM_CPUS_PER_TASK)"
     )
@@ -183,6 +189,7 @@ class RecipeConfig(Strict):
     ablation: AblationConfig = AblationConfig()
     executor: ExecutorConfig = ExecutorConfig()
     tracking: TrackingConfig = TrackingConfig()
+    output: OutputConfig = Field(OutputConfig(), description="the process stage's output: JSONL or Markdown text")
 
     @model_validator(mode="after")
     def _candidates_need_tasks(self) -> RecipeConfig:
