@@ -20,6 +20,7 @@ SEQ = 8  # windows of 9 tokens
 
 def _texts(n: int, seed: int = 0) -> list[str]:
     rng = random.Random(seed)
+
     def word() -> str:
         return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 8)))
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ablations.eval.tasks import TASKS, check_task, resolve_task
+from ablations.eval.tasks import TASKS, check_task, resolve_task, task_metric
 from ablations.recipe.candidates import CandidateSpec
 from ablations.train.backends import BACKENDS, trainer_backend
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, SourceSpec, Strict
@@ -102,6 +102,11 @@ class EvalTaskConfig(Strict):
     path: str | None = Field(None, description="local file or folder; for bpb, None = the held-out documents")
     max_items: int = Field(300, ge=1, description="items sampled (seeded) from the task")
     weight: float = Field(1.0, ge=0, description="weight in the aggregate score; 0 = reported, not decided on")
+    metric: str | None = Field(
+        None,
+        description="a choice task's accuracy, and with it the score decided on: acc, acc_norm (per character, "
+        "lighteval's) or acc_norm_token; None = the task's own (acc_norm for hellaswag, piqa, arc_*; else acc)",
+    )
 
     @field_validator("kind")
     @classmethod
@@ -112,6 +117,7 @@ class EvalTaskConfig(Strict):
     @model_validator(mode="after")
     def _task_params(self) -> EvalTaskConfig:
         self.params = check_task(self.kind, self.params)  # raises PluginError naming the parameter
+        task_metric(self.kind, self.params, self.metric)  # raises PluginError: an unknown metric, or one for bpb
         return self
 
 
