@@ -193,3 +193,87 @@ def test_the_confidence_is_corrected_for_the_variants_and_the_looks():
 
 def test_the_example_sweep_config_passes_check():
     assert run_ablation.main([str(REPO / "configs/sweep_example.yaml"), "--check"]) == 0
+
+
+class SweepScores:
+    """The real loop on constructed scores (as tests/test_decide_loop.py): a variant's score on item i for seed s is
+    the item's difficulty + the effect of each of its candidates (by variant-name part, a number or a function of
+    the seed) + a little run noise; only processing and training are stood in for."""
+
+    @staticmethod
+    def loop(cfg, folder: Path, effects: dict):
+        import zlib
+        from types import SimpleNamespace
+
+        import numpy as np
+
+        from ablations.decide.loop import Ablation
+
+        class Loop(Ablation):
+            trained: list = []
+
+            def prepare(self, v):
+                v.summary = {"in": {"documents": 10}, "kept": {"documents": 10}}
+                self.variants.append(v)
+                return v
+
+            def train(self, v, seed):
+                if seed not in v.runs:
+                    self.trained.append((v.name, seed))
+                    base = np.random.default_rng(123).normal(0, 1, 200)
+                    noise = np.random.default_rng(zlib.crc32(f"{v.name}/{seed}".encode())).normal(0, 0.01, 200)
+                    parts = v.name.split("+")[1:]
+                    effect = sum(e(seed) if callable(e) else e for p, e in effects.items() if p in parts)
+                    rows = [{"id": str(i), "score": x} for i, x in enumerate(base + effect + noise)]
+                    v.runs[seed] = {"evals": [{"tasks": {"t": rows}}]}
+                return v.runs[seed]
+
+        loop = Loop(SimpleNamespace(cfg=cfg, folder=folder), None, folder, progress=False)
+        loop.trained = []
+        return loop
+
+
+def constructed_recipe(candidates: list[dict], seeds: int, max_seeds: int):
+    from ablations.recipe.schema import RecipeConfig
+
+    return RecipeConfig.model_validate(
+        {
+            "experiment": {"name": "loop", "output_dir": "/nonexistent", "seed": 0},
+            "data": {"sources": [{"name": "books", "format": "text", "path": "/nonexistent"}]},
+            "evaluation": {"tasks": [{"name": "t", "kind": "blimp"}]},
+            "ablation": {"seeds": seeds, "max_seeds": max_seeds, "bootstrap_samples": 300, "candidates": candidates},
+        }
+    )
+
+
+def test_constructed_sweep_keeps_the_best_outranks_the_other_good_and_the_next_builds_on_it(tmp_path):
+    from ablations.decide.loop import per_look_confidence
+
+    sweep = {"block": "sampler", "params": {"seed": 1}, "sweep": {"rate": [0.25, 0.5, 1.0]}}
+    cfg = constructed_recipe([sweep, {"block": "sampler", "id": "next", "params": {"seed": 2}}], 2, 4)
+    effects = {"sampler[rate=0.25]": 0.3, "sampler[rate=0.5]": 0.6, "sampler[rate=1.0]": -0.5, "next": 0.4}
+    loop = SweepScores.loop(cfg, tmp_path, effects)
+    final = loop.run()
+    got = [(d["candidate"], d["verdict"], d["baseline"], d["seeds"]) for d in loop.decisions]
+    assert got == [
+        ("sampler[rate=0.25]", "outranked", "baseline", 2),
+        ("sampler[rate=0.5]", "keep", "baseline", 2),
+        ("sampler[rate=1.0]", "drop", "baseline", 2),
+        ("next", "keep", "baseline+sampler[rate=0.5]", 2),
+    ]
+    assert {d["confidence"] for d in loop.decisions[:3]} == {per_look_confidence(0.95, 2, 4, 3)}
+    assert loop.decisions[3]["confidence"] == per_look_confidence(0.95, 2, 4)
+    assert [b.id for b in final.filter] == ["sampler", "next"] and final.filter[0].params["rate"] == 0.5
+    assert sorted(s for v, s in loop.trained if v == "baseline") == [0, 1]  # one base for the three variants
+
+
+def test_constructed_sweep_buys_seeds_for_its_inconclusive_variants_only_while_none_is_kept(tmp_path):
+    sweep = {"block": "sampler", "params": {"seed": 1}, "sweep": {"rate": [0.5, 1.0]}}
+    cfg = constructed_recipe([sweep], 2, 4)
+    flaky = {"sampler[rate=0.5]": lambda seed: 1.0 if seed % 2 == 0 else -1.0, "sampler[rate=1.0]": -0.5}
+    loop = SweepScores.loop(cfg, tmp_path, flaky)
+    final = loop.run()
+    (a, b) = loop.decisions
+    assert (a["verdict"], a["seeds"]) == ("inconclusive", 4) and (b["verdict"], b["seeds"]) == ("drop", 2)
+    assert sorted(s for v, s in loop.trained if v == "baseline+sampler[rate=1.0]") == [0, 1]  # decided: no more
+    assert final.name == "baseline"
