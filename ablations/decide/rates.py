@@ -54,16 +54,28 @@ def combined_verdict(verdicts: list[str], require_all: bool) -> str:
     return verdicts[0] if len(set(verdicts)) == 1 else "inconclusive"
 
 
-def decide_at_rates(ab: Ablation, current: Variant, variant: Variant, record: dict[str, Any]) -> dict[str, Any]:
-    """The main decision ``record`` (at ``training.learning_rate``) with the other rates' decisions added and the
-    verdict combined as ``ablation.require_all_learning_rates`` says."""
+def decide_at_rates(
+    ab: Ablation,
+    current: Variant,
+    prepared: dict[str, tuple[Any, Variant]],
+    verdicts: dict[str, Any],
+    confidence: float,
+    records: dict[str, dict],
+) -> dict[str, Any]:
+    """The loop's ``verdicts`` (at ``training.learning_rate``, variant id -> Verdict) with each trained variant also
+    decided at the other rates (``seed_rounds`` against ``current`` at the same rate): every rate's decision goes
+    to its record under ``learning_rates``, and each verdict becomes the combined one."""
     cfg = ab.cfg
-    per_rate = {f"{cfg.training.learning_rate:g}": {k: record[k] for k in BRIEF}}
-    for rate in other_rates(cfg):
-        verdict = ab.compare(rate_variant(ab, current, rate), rate_variant(ab, variant, rate))
-        per_rate[f"{rate:g}"] = {k: getattr(verdict, k) for k in BRIEF}
-    verdicts = [d["verdict"] for d in per_rate.values()]
-    return record | {
-        "verdict": combined_verdict(verdicts, cfg.ablation.require_all_learning_rates),
-        "learning_rates": per_rate,
+    per_rate = {
+        vid: {f"{cfg.training.learning_rate:g}": {k: getattr(v, k) for k in BRIEF}} for vid, v in verdicts.items()
     }
+    for rate in other_rates(cfg):
+        at = {vid: (prepared[vid][0], rate_variant(ab, prepared[vid][1], rate)) for vid in verdicts}
+        for vid, v in ab.seed_rounds(rate_variant(ab, current, rate), at, confidence, records).items():
+            per_rate[vid][f"{rate:g}"] = {k: getattr(v, k) for k in BRIEF}
+    out = {}
+    for vid, v in verdicts.items():
+        records[vid]["learning_rates"] = per_rate[vid]
+        said = [d["verdict"] for d in per_rate[vid].values()]
+        out[vid] = replace(v, verdict=combined_verdict(said, cfg.ablation.require_all_learning_rates))
+    return out

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ablations.decide.stats import signal_checks
+from ablations.decide.sweep_report import sweep_section
 from ablations.eval.tasks import chance_levels, task_metrics
 from ablations.recipe.loader import dump_recipe
 from ablations.record.run import Decision, RunRecord
@@ -23,7 +24,8 @@ def write_report(run: RunRecord) -> Path:
     df.to_parquet(run_dir / "results.parquet", index=False)
     _plots(df, run.decisions, run_dir / "plots")
     lines = [f"# Ablation report: {run.recipe.experiment.name}", ""]
-    lines += _decisions(run) + _variants(run) + _per_task(run.decisions)
+    lines += _decisions(run) + sweep_section(run.decisions, run_dir / "plots")
+    lines += _variants(run) + _per_task(run.decisions)
     tasks = run.recipe.evaluation.tasks
     lines += _signal_checks(df, chance_levels(tasks), task_metrics(tasks))  # each task plug-in's chance and metric
     lines += _overlap(run.overlap, run.recipe.evaluation.overlap_ngram)

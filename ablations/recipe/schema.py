@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ablations.eval.tasks import TASKS, check_task, resolve_task, task_metric
+from ablations.recipe.candidates import CandidateSpec
 from ablations.train.backends import BACKENDS, trainer_backend
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, SourceSpec, Strict
 from pipelines.dedup.config import DedupSpec
@@ -138,12 +139,11 @@ class EvaluationConfig(Strict):
     batch_size: int = Field(32, ge=1)
 
 
-class CandidateSpec(BlockSpec):
-    section: Literal["clean", "filter"] = Field("filter", description="where the block joins the recipe")
-
-
 class AblationConfig(Strict):
-    candidates: list[CandidateSpec] = Field(default_factory=list, description="blocks tried one at a time, greedily")
+    candidates: list[CandidateSpec] = Field(
+        default_factory=list,
+        description="blocks or dedup stages tried one at a time, greedily (a sweep: its variants side by side)",
+    )
     seeds: int = Field(3, ge=1)
     max_seeds: int = Field(5, ge=1, description="cap when inconclusive verdicts buy more seeds")
     confidence: float = Field(0.95, gt=0, lt=1)
