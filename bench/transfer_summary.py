@@ -26,6 +26,8 @@ from scipy import stats as sps
 SAMPLES = 2000
 REFERENCE = "large/default"  # the setting the small-scale protocols are measured against
 Key = tuple[str, str, str, int]  # (scale, protocol, candidate, seed)
+# (known answer, verdict) pairs that contradict it; the near-neutral random drop may be dropped, never kept
+CONTRADICTIONS = {("keep", "drop"), ("drop", "keep"), ("inconclusive", "keep")}
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -155,7 +157,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         f"{s}: {c} {d['verdict']} (expected {d['expected']})"
         for s in settings
         for c, d in dec[s].items()
-        if (d.get("expected"), d["verdict"]) in (("keep", "drop"), ("drop", "keep"))
+        if (d.get("expected"), d["verdict"]) in CONTRADICTIONS
     ]
     return {
         "decisions": dec,
@@ -165,6 +167,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "flips": {sc: flips(p) for sc, p in by_scale.items()},
         "known_answers_contradicted": wrong,
         "runs": len(rows),
+        "scales": {r["scale"]: {k: r.get(k) for k in ("params", "tokens", "flops")} for r in rows},
     }
 
 
@@ -186,6 +189,9 @@ def _agree(c: dict[str, Any]) -> str:
 def markdown(summary: dict[str, Any]) -> str:
     """The summary as Markdown tables (what BENCHMARKS.md quotes)."""
     out = [f"Finished runs: {summary['runs']}.", ""]
+    for scale, c in summary["scales"].items():
+        out.append(f"- {scale}: {c['params']:,} parameters, {c['tokens']:,} tokens, 6ND = {c['flops']:.3g} FLOPs")
+    out.append("")
     for setting, cands in summary["decisions"].items():
         out += [f"**{setting}**", "", "| candidate | expected | verdict | delta | interval | mde | seeds |"]
         out.append("|---|---|---|---|---|---|---|")

@@ -59,7 +59,7 @@ class ScoresByRate(Ablation):
         if seed not in v.runs:
             self.trained.append((v.name, seed))
             rate = v.learning_rate or self.cfg.training.learning_rate
-            ids = [b.id for b in v.blocks()]
+            ids = v.name.split("@")[0].split("+")[1:]  # the candidates (a sweep's variant ids) it holds
             difficulty = np.random.default_rng(123).normal(0, 1, ITEMS)
             noise = np.random.default_rng(zlib.crc32(f"{v.name}/{seed}".encode())).normal(0, 0.01, ITEMS)
             effect = sum(by_rate[rate] for b, by_rate in self.effects.items() if b in ids)
@@ -162,3 +162,25 @@ def test_rates_are_validated_with_their_line(tmp_path, rates, require, line, mes
     assert f"recipe.yaml:{line}: {message}" in str(e.value)
     path.write_text(BASE.replace("RATES", "[0.001, 0.009]").replace("REQUIRE", "true"))
     assert load_recipe(path).ablation.learning_rates == [0.001, 0.009]
+
+
+def test_a_sweep_keeps_its_best_variant_among_those_kept_at_every_rate(tmp_path):
+    """The sweep's larger delta at the main rate flips at 0.009: with require_all the robust variant joins."""
+    cfg = recipe([], [0.001, MAIN, 0.009], require_all=True)
+    sweep = {"block": "sampler", "id": "s", "params": {"seed": 1}, "sweep": {"rate": [0.5, 0.9]}}
+    cfg = cfg.model_copy(update={"ablation": cfg.ablation.model_copy(update={"candidates": [_candidate(sweep)]})})
+    effects = {"s[rate=0.5]": {0.001: 0.8, MAIN: 0.8, 0.009: -0.5}, "s[rate=0.9]": EFFECTS["robust"]}
+    loop = ScoresByRate(cfg, tmp_path, effects)
+    assert loop.run().name == "baseline+s[rate=0.9]"
+    big, robust = loop.decisions
+    assert (big["verdict"], big["learning_rates"]["0.009"]["verdict"], robust["verdict"]) == (
+        "inconclusive",
+        "drop",
+        "keep",
+    )
+
+
+def _candidate(spec: dict):
+    from ablations.recipe.candidates import CandidateSpec
+
+    return CandidateSpec.model_validate(spec)

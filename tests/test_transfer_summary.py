@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from bench.transfer import missing
-from bench.transfer_summary import ranking_agreement, read_rows, summarize, verdict_agreement
+from bench.transfer_summary import markdown, ranking_agreement, read_rows, summarize, verdict_agreement
 
 ITEMS = 150
 EFFECTS = {"good": 0.5, "bad": -0.5, "mild": 0.2, "neutral": None}  # None: +-0.3 by seed, so never decisive
-EXPECTED = {"good": "keep", "bad": "drop"}
+EXPECTED = {"good": "keep", "bad": "drop", "neutral": "inconclusive"}
 
 
 def row(scale: str, protocol: str, cand: str, seed: int, effect: float) -> dict:
@@ -27,6 +27,9 @@ def row(scale: str, protocol: str, cand: str, seed: int, effect: float) -> dict:
         "candidate": cand,
         "seed": seed,
         "expected": EXPECTED.get(cand),
+        "params": 1000 if scale == "small" else 8000,
+        "tokens": 500,
+        "flops": 6 * 500 * (1000 if scale == "small" else 8000),
         "weights": {"t": 1.0},
         "tasks": {"t": [[str(i), float(x)] for i, x in enumerate(scores)]},
     }
@@ -61,6 +64,8 @@ def test_agreement_ranking_and_flips_on_constructed_settings():
     assert flips["candidates"] == 4 and sorted(flips["changed"]) == ["bad", "good", "mild"]
     assert sorted(flips["opposite"]) == ["bad", "good", "mild"]
     assert s["flips"]["large"]["candidates"] == 0  # one protocol only: nothing to flip
+    assert s["scales"]["large"]["flops"] == 8 * s["scales"]["small"]["flops"]
+    assert "6ND = 2.4e+07 FLOPs" in markdown(s) and "small/triple: good drop (expected keep)" in markdown(s)
     assert sorted(s["known_answers_contradicted"]) == [
         "small/triple: bad keep (expected drop)",
         "small/triple: good drop (expected keep)",

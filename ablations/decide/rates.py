@@ -76,6 +76,8 @@ def decide_at_rates(
     out = {}
     for vid, v in verdicts.items():
         records[vid]["learning_rates"] = per_rate[vid]
+        if records[vid].get("reason"):  # its training failed at another rate: recorded as failed, not decided
+            continue
         said = [d["verdict"] for d in per_rate[vid].values()]
         out[vid] = replace(v, verdict=combined_verdict(said, cfg.ablation.require_all_learning_rates))
     return out
