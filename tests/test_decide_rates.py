@@ -4,6 +4,7 @@ known by construction; the option's validation with file:line errors; each rate 
 
 from __future__ import annotations
 
+import json
 import zlib
 from pathlib import Path
 from types import SimpleNamespace
@@ -184,3 +185,28 @@ def _candidate(spec: dict):
     from ablations.recipe.candidates import CandidateSpec
 
     return CandidateSpec.model_validate(spec)
+
+
+def test_end_to_end_each_rate_trains_its_own_runs_and_the_record_holds_them(tmp_path, shared_data):
+    """The real experiment on a tiny model: garbage books removed at two learning rates; each rate's runs are their
+    own stages, recorded as variants ``<name>@lr=<rate>``; decisions.json and the report give every rate's verdict."""
+    from sweep_util import clean_and_garbage
+    from sweep_util import recipe as tiny_recipe
+
+    import run_ablation
+
+    data = clean_and_garbage(shared_data, tmp_path / "data")
+    cand = "    - {block: book_length, params: {min_words: 2000}}\n"
+    extra = "  seeds: 2\n  max_seeds: 2\n  learning_rates: [0.001, 0.003]\n  require_all_learning_rates: true\n"
+    assert run_ablation.main([str(tiny_recipe(tmp_path, shared_data, data, cand, extra))]) == 0
+    run_dir = tmp_path / "runs" / "sweep"
+    (d,) = json.loads((run_dir / "decisions.json").read_text())
+    assert list(d["learning_rates"]) == ["0.003", "0.001"]
+    said = [r["verdict"] for r in d["learning_rates"].values()]
+    assert d["verdict"] == (said[0] if len(set(said)) == 1 else "inconclusive")
+    run = json.loads((run_dir / "run.json").read_text())
+    trained = {(r["variant"], r["seed"]): r["folder"] for r in run["runs"]}
+    names = ["baseline", "baseline+book_length", "baseline@lr=0.001", "baseline+book_length@lr=0.001"]
+    assert set(trained) == {(v, s) for v in names for s in (0, 1)}
+    assert len(set(trained.values())) == 8  # a stage folder per (variant, rate, seed)
+    assert f"by learning rate: 0.003 {said[0]}, 0.001 {said[1]}" in (run_dir / "report.md").read_text()
