@@ -161,8 +161,10 @@ def table(rows: list[dict]) -> None:
     total: Counter = Counter()
     for r in rows:
         total.update(r["counts"])
-    print("| set | pages | gold furniture | furniture P / R / F1 (a) file | (b) classifier | (c) heuristic "
-          "| gold headings | headings P / R / F1 (b) classifier | (c) Markdown rule | WER % before | (a) | (b) | (c) |")  # fmt: skip
+    print(
+        "| set | pages | gold furniture | furniture P / R / F1 (a) file | (b) classifier | (c) heuristic | gold "
+        "headings | headings P / R / F1 (b) classifier | (c) Markdown rule | WER % before | after (a) | (b) | (c) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, c in [*((r["set"], Counter(r["counts"])) for r in rows), ("all (pooled)", total)]:
         cells = [" / ".join(fmt(x) for x in prf(c[f"{s}_tp"], c[f"{s}_removed"], c["gold"])) for s in "abc"]

@@ -12,7 +12,10 @@ from helpers import counter
 from filters.cleanup.line_model import LineModelError, fingerprint, load_model
 from filters.cleanup.page_furniture import PageFurniture
 from filters.layout import FURNITURE, layout_problem, line_roles
+from pipelines.config import BlockSpec
+from pipelines.process import check_models, model_fingerprints
 from pipelines.readers.alto import AltoBookReader
+from pipelines.readers.base import SourceUnavailable
 from pipelines.readers.page import PageXmlBookReader
 from pipelines.train_line_roles import main as train_main
 from pipelines.train_line_roles import train
@@ -101,6 +104,19 @@ def test_missing_model_names_the_key_and_the_file(tmp_path):
         run(PageFurniture(line_model=str(missing)), book("a line", "another"))
     assert PageFurniture.model_files({"line_model": str(missing)}) == [str(missing)]
     assert PageFurniture.model_files({"line_model": ""}) == []
+
+
+def test_the_model_is_part_of_the_stage_key_and_a_missing_one_stops_the_run_before_it_starts(model_file, tmp_path):
+    (entry,) = model_fingerprints([BlockSpec(block="page_furniture", params={"line_model": model_file})])[
+        "page_furniture"
+    ]
+    assert entry["path"] == model_file and len(entry["sha256"]) == 64
+    assert model_fingerprints([BlockSpec(block="page_furniture", params={"line_model": ""})]) == {}
+    missing = tmp_path / "none.joblib"
+    with pytest.raises(
+        SourceUnavailable, match=f"block 'page_furniture' reads model file {missing}.*train_line_roles"
+    ):
+        check_models([BlockSpec(block="page_furniture", params={"line_model": str(missing)})])
 
 
 def test_incompatible_or_foreign_model_file_is_a_clear_error(tmp_path, model_file):
