@@ -10,6 +10,9 @@ DIR [--push-to-hub REPO]``, ``run_ablation.py reproduce DIR``.
 
 The OCR benchmark (``ablations/ocrbench/``): ``run_ablation.py ocr-bench CONFIG [--release DIR]``.
 
+Planning from a finished pilot (``ablations/decide/power.py``): ``run_ablation.py plan CONFIG [--effect E]
+[--gpu-tokens-per-second N]``.
+
 With ``executor.kind: slurm`` the run is submitted as SLURM jobs (``ablations/slurm/``, ``slurm/README.md``);
 ``--wait`` follows it to the end, ``--status`` shows every stage and job. Every check that can be made before work
 (``ablations/preflight.py``) runs in ``--check`` and before any stage or job. Exit codes: 0 ok, 2 config error,
@@ -55,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         from ablations.ocrbench.cli import main as ocr_bench
 
         return ocr_bench(argv[1:])
+    if argv and argv[0] == "plan":  # seeds, tokens and time a decision needs, from a finished pilot run
+        from ablations.decide.power import main as plan
+
+        return plan(argv[1:])
     if argv and argv[0] in COMMANDS:  # a subcommand (docs, release, reproduce); otherwise the first arg is CONFIG
         from ablations.publish.cli import main as publish
 

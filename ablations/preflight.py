@@ -131,12 +131,15 @@ def data_problems(cfg: RecipeConfig) -> list[Problem]:
     holdout = cfg.evaluation.holdout
     if holdout and holdout.text_source and (why := holdout.text_source.check_available()):
         out.append((("evaluation", "holdout", "text_source"), why))
-    for section, blocks in (("clean", cfg.clean), ("filter", cfg.filter), ("ablation.candidates", None)):
-        items = blocks if blocks is not None else cfg.ablation.candidates
-        for i, b in enumerate(items):
-            for m in model_fingerprints([b]).get(b.id, []):
-                if m["sha256"] is None:
-                    out.append(((*section.split("."), i, "params"), f"block {b.id!r} reads {m['path']}: missing"))
+    candidates = [[v.spec for v in c.variants()] if c.section != "dedup" else [] for c in cfg.ablation.candidates]
+    for section, blocks in (("clean", [[b] for b in cfg.clean]), ("filter", [[b] for b in cfg.filter])) + (
+        ("ablation.candidates", candidates),  # every variant of a sweep (it may sweep a model file)
+    ):
+        for i, variants in enumerate(blocks):
+            for b in variants:
+                for m in model_fingerprints([b]).get(b.id, []):
+                    if m["sha256"] is None:
+                        out.append(((*section.split("."), i, "params"), f"block {b.id!r} reads {m['path']}: missing"))
     return out
 
 

@@ -15,6 +15,7 @@ from ablations.recipe.schema import RecipeConfig
 from ablations.train.tokenizer import TokenizerStage
 from ablations.train.tokens import TokensStage
 from pipelines.config import BlockSpec, DataConfig
+from pipelines.dedup.config import DedupSpec
 from pipelines.stages import Stage, write_json
 
 HOLDOUT = "holdout.json"  # {"key": what chose them, "documents": {id: text}}
@@ -52,16 +53,26 @@ class RunContext:
         return [BlockSpec(block="exclude_ids", id=HOLDOUT_BLOCK, params={"ids": sorted(self.holdout)}), *blocks]
 
     def processing(
-        self, blocks: list[BlockSpec], data: DataConfig | None = None, progress: bool = True
+        self,
+        blocks: list[BlockSpec],
+        data: DataConfig | None = None,
+        progress: bool = True,
+        dedup: list[DedupSpec] | None = None,
     ) -> list[Stage]:
-        """The process stage of ``blocks`` (on ``data``, default the recipe's) and the recipe's dedup stages."""
+        """The process stage of ``blocks`` (on ``data``, default the recipe's) and the dedup stages (default the
+        recipe's). Variants that share a stage's inputs share its folder: it is computed once."""
         from pipelines.chain import processing_stages
 
         cfg, data = self.cfg, data or self.cfg.data
+        dedup = cfg.dedup if dedup is None else dedup
         blocks = self.process_blocks(blocks)
-        memo = json.dumps([data.model_dump(mode="json"), [b.model_dump(mode="json") for b in blocks], progress])
+        memo = json.dumps(
+            [data.model_dump(mode="json"), [b.model_dump(mode="json") for b in [*blocks, *dedup]], progress]
+        )
         if memo not in self._processing:
-            self._processing[memo] = processing_stages(data, blocks, cfg.dedup, cfg.executor, self.stages, progress)
+            self._processing[memo] = processing_stages(
+                data, blocks, dedup, cfg.executor, self.stages, progress, cfg.output
+            )
         return self._processing[memo]
 
     def tokenizer(self) -> TokenizerStage:

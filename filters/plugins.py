@@ -132,7 +132,8 @@ class Registry:
         for key, p in known.items():
             if key in params:
                 value = params[key]
-                if key in hints:
+                if key in hints and not (value is None and p.default is None):  # a default may defy its hint
+                    # (datatrove's SamplerFilter: seed: int = None), and a filled-in default is validated again
                     try:
                         value = TypeAdapter(hints[key]).validate_python(value)
                     except ValidationError as e:

@@ -15,6 +15,7 @@ from typing import Any
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig
 from pipelines.dedup.config import DedupSpec
 from pipelines.dedup.stage import DedupStage
+from pipelines.markdown.config import OutputConfig
 from pipelines.process import ProcessStage
 from pipelines.stages import Stage
 from pipelines.stats import chain_summaries
@@ -34,9 +35,11 @@ def processing_stages(
     executor: ExecutorConfig,
     root: Path,
     progress: bool = True,
+    output: OutputConfig | None = None,
 ) -> list[Stage]:
-    """The process stage of ``blocks`` and each dedup stage after it; nothing runs."""
-    stages: list[Stage] = [ProcessStage(data, blocks, executor, root, progress)]
+    """The process stage of ``blocks`` (writing ``output``, default JSONL) and each dedup stage after it; nothing
+    runs."""
+    stages: list[Stage] = [ProcessStage(data, blocks, executor, root, progress, output or OutputConfig())]
     for spec in dedup:
         stages.append(DedupStage(spec, stages[-1].folder, executor, root))
     return stages
@@ -61,6 +64,7 @@ def run_processing(
     executor: ExecutorConfig,
     root: Path,
     progress: bool = True,
+    output: OutputConfig | None = None,
 ) -> ChainResult:
     """``run_chain(processing_stages(...))``: the whole processing of one recipe (releases, tests)."""
-    return run_chain(processing_stages(data, blocks, dedup, executor, root, progress))
+    return run_chain(processing_stages(data, blocks, dedup, executor, root, progress, output))

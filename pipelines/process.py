@@ -11,7 +11,7 @@ written twice or lost. ``manifest.json`` is written last and marks the stage com
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,6 +20,7 @@ from datatrove.utils.logging import logger
 
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig
 from pipelines.fingerprint import code_fingerprint, library_versions
+from pipelines.markdown.config import OutputConfig
 from pipelines.readers.base import SourceUnavailable
 from pipelines.stages import Stage, StageResult
 from pipelines.stages import start as start_stage
@@ -104,8 +105,11 @@ def _labelled(step, label: str):
     return step
 
 
-def build_pipeline(data: DataConfig, blocks: list[BlockSpec], folder: Path, progress: bool = False) -> list:
-    """The datatrove steps of the stage, writing into ``folder``."""
+def build_pipeline(
+    data: DataConfig, blocks: list[BlockSpec], folder: Path, progress: bool = False, output: OutputConfig | None = None
+) -> list:
+    """The datatrove steps of the stage, writing into ``folder`` (the text as Markdown with
+    ``output.format: markdown``, ``pipelines/markdown/step.py``)."""
     from datatrove.pipeline.writers import JsonlWriter
 
     from filters.registry import build_block
@@ -123,8 +127,24 @@ def build_pipeline(data: DataConfig, blocks: list[BlockSpec], folder: Path, prog
             extra["exclusion_writer"] = JsonlWriter(str(folder / "excluded" / b.id), output_filename="${rank}.jsonl")
         steps.append(_labelled(build_block(b.block, b.params, **extra), b.id))
     steps.append(BookCounter(OUTPUT_COUNTER))
+    if output is not None and output.format == "markdown":
+        from pipelines.markdown.step import MarkdownText
+
+        steps.append(_labelled(MarkdownText(output.markdown), "output"))
     steps.append(JsonlWriter(str(folder / "output"), output_filename="${rank}.jsonl"))
     return steps
+
+
+def output_key(output: OutputConfig) -> dict[str, Any]:
+    """The stage-key entries of a non-default output: its config and the sha256 of the Markdown writer's modules."""
+    from pipelines.fingerprint import file_sha256
+    from pipelines.markdown import heuristic, lines, render, segments, step, writer
+
+    modules = (heuristic, lines, segments, render, writer, step)
+    return {
+        "output": output.model_dump(mode="json"),
+        "output_code": {m.__name__: file_sha256(Path(m.__file__)) for m in modules},
+    }
 
 
 def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any]:
@@ -155,6 +175,8 @@ def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any
         for warning in silent_signal_warnings(b.id, metrics):
             logger.warning(warning)
             summary.setdefault("warnings", []).append(warning)
+    if markdown := [s for name, s in by_name.items() if name.endswith("markdown [output]")]:
+        summary["markdown"] = {k: counter_total(v) for k, v in markdown[0].stats.items()}
     return account(summary)
 
 
@@ -170,6 +192,7 @@ class ProcessStage(Stage):
     executor: ExecutorConfig
     root: Path
     progress: bool = True  # a progress bar (one task only); not part of the key
+    output: OutputConfig = field(default_factory=OutputConfig)  # in the key only when it is not plain JSONL
     kind: ClassVar[str] = "process"
 
     @cached_property
@@ -181,6 +204,7 @@ class ProcessStage(Stage):
             "code": code_fingerprints(self.data, self.blocks),
             "tasks": self.executor.tasks,
             **({"models": models} if (models := model_fingerprints(self.blocks)) else {}),
+            **(output_key(self.output) if self.output.format != "jsonl" else {}),
             "versions": library_versions("datatrove"),
         }
 
@@ -193,7 +217,8 @@ class ProcessStage(Stage):
         from pipelines.executors import run_pipeline
 
         ex = self.executor
-        steps = build_pipeline(self.data, self.blocks, self.folder, progress=self.progress and ex.tasks == 1)
+        progress = self.progress and ex.tasks == 1
+        steps = build_pipeline(self.data, self.blocks, self.folder, progress=progress, output=self.output)
         run_pipeline(steps, ex.tasks, ex.workers, self.folder / "logs", ex)
         stats = merged_stats(self.folder / "logs", ex.tasks)
         (self.folder / "stats.json").write_text(stats.to_json())
@@ -209,5 +234,5 @@ class ProcessStage(Stage):
         if self.finished():
             return None
         start_stage(self.folder, self.key)
-        steps = build_pipeline(self.data, self.blocks, self.folder)
+        steps = build_pipeline(self.data, self.blocks, self.folder, output=self.output)
         return submit_pipeline(steps, self.executor.tasks, self.folder / "logs", self.executor, job_name)

@@ -224,3 +224,15 @@ def test_candidate_ids_are_unique_and_apart_from_the_recipes_block_ids(tmp_path)
     # a kept candidate joins the recipe: its id may not be a block id the recipe already has
     err = error_of(write(tmp_path, MINIMAL + CANDIDATES))
     assert "ids already used by recipe blocks (set another `id:`): ['book_length']" in err
+
+
+def test_a_default_that_defies_its_type_hint_survives_a_second_validation():
+    """datatrove's SamplerFilter declares ``seed: int = None``: a candidate without a seed gets the default filled in,
+    and building its block from the candidate (which validates the filled-in parameters again) must not reject it."""
+    from ablations.decide.loop import Variant, with_candidate
+    from ablations.recipe.schema import CandidateSpec
+
+    cand = CandidateSpec(block="sampler", section="filter", params={"rate": 0.5})
+    assert cand.params == {"rate": 0.5, "seed": None}
+    variant = with_candidate(Variant("baseline", [], []), cand)
+    assert variant.filter[0].params == {"rate": 0.5, "seed": None}

@@ -101,11 +101,12 @@ def test_finished_stage_is_reused_and_an_interrupted_one_resumes_task_by_task(tm
     (folder / "logs/apply/completions/00001").unlink()
     with gzip.open(folder / "output/00001.jsonl.gz", "wt") as f:
         f.write('{"id": "half-written", "text": "x"}\n')
-    signatures_done = (folder / "logs/signatures/completions/00000").stat().st_mtime_ns
+    shared = DedupStage(spec, corpus, executor, tmp_path / "stages").shared.folder  # signatures, buckets
+    signatures_done = (shared / "logs/signatures/completions/00000").stat().st_mtime_ns
     again = DedupStage(spec, corpus, executor, tmp_path / "stages").run()
     assert not again.reused and again.folder == folder
     assert read(folder / "output") == expected
-    assert (folder / "logs/signatures/completions/00000").stat().st_mtime_ns == signatures_done  # not redone
+    assert (shared / "logs/signatures/completions/00000").stat().st_mtime_ns == signatures_done  # not redone
 
 
 @pytest.mark.slow

@@ -162,7 +162,7 @@ def test_nanoset_folder_serves_the_hf_trainers_sequences(generated, tokens):
     # what nanotron's Nanoset asks datatrove for (it spells the pattern as an absolute path, which datatrove 0.10.1
     # does not match: the nanotron environment takes the datatrove that nanotron's repository pins)
     nanoset = DatatroveFolderDataset(str(folder), seq_len=32, filename_pattern="*.ds", recursive=False, token_size=2)
-    hf = TokenSequences(tokens / "tokens", 32, seed=0).ds
+    hf = TokenSequences(tokens / "tokens", 32, seed=0, order="shuffled").ds
     assert len(nanoset) == len(hf) > 10
     for i in (0, 1, len(hf) - 1):
         assert torch.equal(nanoset[i]["input_ids"], hf[i]["input_ids"]) and len(hf[i]["input_ids"]) == 33

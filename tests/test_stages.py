@@ -206,32 +206,3 @@ def test_plan_mode_runs_nothing_and_names_the_unfinished_stages(run_ctx, stages)
     prepare = plan.plan.needs[-1]
     assert (prepare.kind, prepare.variant.name) == ("prepare", "baseline+half")
     assert prepare.stage.folder == variant.tokens and not variant.process.exists()
-
-
-def test_the_data_order_follows_content_not_folder_names(tmp_path):
-    """Two processing folders with the same documents (written at different times, under other names) shuffle
-    alike; other documents shuffle otherwise."""
-    import gzip
-    import time
-
-    from ablations.train.tokens import TokensStage
-
-    def processed(name: str, texts: list[str]) -> Path:
-        out = tmp_path / name / "output"
-        out.mkdir(parents=True)
-        with gzip.open(out / "00000.jsonl.gz", "wt") as f:
-            f.writelines(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(texts))
-        return out.parent
-
-    a = processed("process-aaaa", ["one book", "another book"])
-    time.sleep(1.1)  # gzip headers carry the time in seconds
-    b = processed("process-bbbb", ["one book", "another book"])
-    c = processed("process-cccc", ["one book", "a third book"])
-    assert (a / "output/00000.jsonl.gz").read_bytes() != (b / "output/00000.jsonl.gz").read_bytes()
-
-    def seed(folder: Path, experiment_seed: int = 0) -> int:
-        return TokensStage(folder, tmp_path / "tokenizer-x", experiment_seed, tmp_path / "stages").shuffle_seed()
-
-    assert seed(a) == seed(b)
-    assert seed(a) != seed(c)
-    assert seed(a) != seed(a, experiment_seed=1)

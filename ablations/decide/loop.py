@@ -4,9 +4,11 @@ For each candidate (in config order): variant = current recipe + candidate, proc
 experiment's tokenizer, trained with N seeds at the same token budget as the current recipe's runs (paired seeds),
 evaluated at every checkpoint, and decided (ablations/decide/stats.py). Inconclusive verdicts buy one more seed pair
 at a time up to ``max_seeds``. A kept block joins the recipe and the next candidate starts from it (as FineWeb built
-its recipe). Every stage is a hashed folder (pipelines/stages.py), so variants share what they have in common and a
-finished experiment reruns in seconds. In plan mode (the SLURM driver) nothing runs: the loop asks each stage
-``finished()`` and records what the next decision still needs.
+its recipe). A sweep's variants (ablations/recipe/candidates.py) are each the current recipe + one variant, trained
+beside each other against the same runs of the current recipe, at a confidence corrected for their number; at most
+the best kept one joins (ablations/decide/sweep.py). Every stage is a hashed folder (pipelines/stages.py), so
+variants share what they have in common and a finished experiment reruns in seconds. In plan mode (the SLURM
+driver) nothing runs: the loop asks each stage ``finished()`` and records what the next decision still needs.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from typing import TYPE_CHECKING
 
 from ablations.decide.guard import LOG_FILE, alarm, books_kept, failure_reason, removed_shares, untrained
 from ablations.decide.progress import clear_verdicts, report_verdict
-from ablations.decide.stats import decide
+from ablations.decide.stats import Verdict, decide
+from ablations.decide.sweep import sweep_line, sweep_records
 from ablations.eval.evaluator import Evaluator
-from ablations.recipe.schema import CandidateSpec, RecipeConfig
+from ablations.recipe.candidates import CandidateSpec, CandidateVariant
+from ablations.recipe.schema import RecipeConfig
 from ablations.train.training_run import TrainingRun
 from pipelines.chain import run_chain
 from pipelines.config import BlockSpec, DataConfig
+from pipelines.dedup.config import DedupSpec
 from pipelines.stages import Stage
 
 if TYPE_CHECKING:
@@ -84,16 +89,21 @@ class Variant:
     runs: dict[int, dict] = field(default_factory=dict)  # seed -> train record
     data: DataConfig | None = None  # other input data than the recipe's (comparisons of whole datasets)
     empty: bool = False  # its processing kept no book: nothing to tokenize or train
+    dedup: list[DedupSpec] | None = None  # its dedup stages; None: the recipe's
 
     def blocks(self) -> list[BlockSpec]:
         return [*self.clean, *self.filter]
 
 
-def with_candidate(v: Variant, c: CandidateSpec) -> Variant:
-    block = BlockSpec(**c.model_dump(exclude={"section"}))
-    clean = [*v.clean, block] if c.section == "clean" else list(v.clean)
-    filt = [*v.filter, block] if c.section == "filter" else list(v.filter)
-    return Variant(f"{v.name}+{block.id}", clean, filt, data=v.data)
+def with_candidate(v: Variant, c: CandidateSpec | CandidateVariant) -> Variant:
+    """``v`` plus the candidate (a candidate without a sweep, or one variant of a sweep), named by its id. A dedup
+    candidate's stage runs after ``v``'s dedup stages."""
+    if isinstance(c, CandidateSpec):
+        (c,) = c.variants()  # a sweep has several: pass one of them
+    clean = [*v.clean, c.spec] if c.section == "clean" else list(v.clean)
+    filt = [*v.filter, c.spec] if c.section == "filter" else list(v.filter)
+    dedup = [*(v.dedup or []), c.spec] if c.section == "dedup" else v.dedup
+    return Variant(f"{v.name}+{c.id}", clean, filt, data=v.data, dedup=dedup)
 
 
 class Ablation:
@@ -123,7 +133,7 @@ class Ablation:
         """Process and tokenize the variant. In plan mode nothing runs unless finished (then it is reused): the
         folders are named (hashes of their inputs) and an unfinished preparation is recorded. A variant whose
         processing keeps no book is marked ``empty``, is not tokenized and is not one of the loop's variants."""
-        processing = self.context.processing(v.blocks(), v.data, progress=self.progress)
+        processing = self.context.processing(v.blocks(), v.data, progress=self.progress, dedup=v.dedup)
         tokens = self.context.tokens(processing[-1].folder, self.tokenizer_dir)
         v.process, v.tokens = processing[-1].folder, tokens.folder
         processed = self.plan is None or all(s.finished() for s in processing)
@@ -177,62 +187,98 @@ class Ablation:
 
     def run(self) -> Variant:
         """The greedy loop; every candidate gets a decision, even one that removes every book or raises."""
-        current = self.prepare(Variant("baseline", list(self.cfg.clean), list(self.cfg.filter)))
+        cfg = self.cfg
+        current = self.prepare(Variant("baseline", list(cfg.clean), list(cfg.filter), dedup=list(cfg.dedup)))
         clear_verdicts(self.context.folder)
-        for cand in self.cfg.ablation.candidates:
+        for cand in cfg.ablation.candidates:
             try:
-                decision, variant = self.decide(current, cand)
+                records, kept = self.decide(current, cand)
             except Pending:
                 raise
             except Exception as e:  # any candidate may fail without harming the experiment: recorded, loop goes on
-                reason = failure_reason(self.context.folder, cand.id, e)
-                log = self.context.folder / LOG_FILE
-                print(f"WARNING: candidate {cand.id} failed ({log}): {reason}", file=sys.stderr, flush=True)
-                decision = untrained(
-                    cand, current.name, f"{current.name}+{cand.id}", "failed", reason, self.cfg.ablation.confidence
-                )
-                variant = current  # not kept: the next candidate starts from the same recipe
-            self.decisions.append(decision)
-            report_verdict(self.context.folder, self.decisions)  # a line now, and verdicts.json for --status
-            if decision["verdict"] == "keep":
-                current = variant
+                records, kept = [self.failed(cand, current, e)], None  # the next candidate starts from the same recipe
+            for record in records:
+                self.decisions.append(record)
+                report_verdict(self.context.folder, self.decisions)  # a line now, and verdicts.json for --status
+            if line := sweep_line(records):
+                print(line, flush=True)
+            current = kept or current
         return current
 
-    def decide(self, current: Variant, cand: CandidateSpec) -> tuple[dict, Variant]:
-        """Prepare, train and decide one candidate on top of ``current``: its decision record and its variant."""
+    def failed(self, cand: CandidateSpec | CandidateVariant, current: Variant, error: Exception) -> dict:
+        """The record of a candidate (or a sweep's variant) whose processing or training raised."""
+        reason = failure_reason(self.context.folder, cand.id, error)
+        log = self.context.folder / LOG_FILE
+        print(f"WARNING: candidate {cand.id} failed ({log}): {reason}", file=sys.stderr, flush=True)
+        confidence = self.cfg.ablation.confidence
+        return untrained(cand, current.name, f"{current.name}+{cand.id}", "failed", reason, confidence)
+
+    def decide(self, current: Variant, cand: CandidateSpec) -> tuple[list[dict], Variant | None]:
+        """Prepare, train and decide a candidate's variants (one, or a sweep's) on top of ``current``: their decision
+        records (in config order) and the variant that joins the recipe (None: none is kept)."""
+        ab = self.cfg.ablation
+        variants = cand.variants()
+        confidence = per_look_confidence(ab.confidence, ab.seeds, ab.max_seeds, len(variants))
+        records: dict[str, dict] = {}
+        prepared: dict[str, tuple[CandidateVariant, Variant]] = {}
+        for cv in variants:
+            try:
+                variant = self.prepare(with_candidate(current, cv))
+            except Pending:
+                raise
+            except Exception as e:  # one variant of a sweep may fail; the others are decided
+                records[cv.id] = self.failed(cv, current, e)
+                continue
+            removed = removed_shares(current.summary, current.tokens, variant.summary, variant.tokens)
+            marks = {"removed": removed, "alarm": alarm(cv.id, current.name, removed, ab.removal_alarm)}
+            if variant.empty:
+                reason = "removes 100% of books"
+                records[cv.id] = untrained(cv, current.name, variant.name, "drop", reason, confidence) | marks
+            else:
+                prepared[cv.id] = (cv, variant)
+                records[cv.id] = marks
+        verdicts = self.seed_rounds(current, prepared, confidence, records)
+        kept = sweep_records(cand, variants, current.name, prepared, verdicts, records, confidence)
+        return [records[cv.id] for cv in variants], prepared[kept][1] if kept else None
+
+    def seed_rounds(
+        self,
+        current: Variant,
+        variants: dict[str, tuple[CandidateVariant, Variant]],
+        confidence: float,
+        records: dict[str, dict],
+    ) -> dict[str, Verdict]:
+        """Train and decide ``variants`` against ``current`` with paired seeds: while no variant is kept, the
+        inconclusive ones buy one more seed pair at a time, up to ``max_seeds``. A variant whose training raises is
+        recorded as failed in ``records``. The last verdict of each variant."""
         cfg, ab = self.cfg, self.cfg.ablation
-        base_seed = cfg.experiment.seed
         weights = {t.name: t.weight for t in cfg.evaluation.tasks}
-        confidence = per_look_confidence(ab.confidence, ab.seeds, ab.max_seeds)
-        variant = self.prepare(with_candidate(current, cand))
-        removed = removed_shares(current.summary, current.tokens, variant.summary, variant.tokens)
-        marks = {"removed": removed, "alarm": alarm(cand.id, current.name, removed, ab.removal_alarm)}
-        if variant.empty:
-            reason = "removes 100% of books"
-            return untrained(cand, current.name, variant.name, "drop", reason, confidence) | marks, variant
-        seeds = first_seeds(cfg)
-        while True:
-            before, after = self.final_results(current, seeds), self.final_results(variant, seeds)
+        seeds, verdicts, open_ = first_seeds(cfg), {}, list(variants)
+        while open_:
+            before, after = self.final_results(current, seeds), {}
+            for vid in open_:
+                try:
+                    after[vid] = self.final_results(variants[vid][1], seeds)
+                except Pending:
+                    raise
+                except Exception as e:  # recorded as failed; the sweep's other variants go on
+                    records[vid] = self.failed(variants[vid][0], current, e)
+                    verdicts.pop(vid, None)
             if self.plan is not None:
-                self.plan.check()  # raises Pending with everything this decision still needs
-            verdict = decide(before, after, weights, confidence, ab.bootstrap_samples, base_seed)
-            if verdict.verdict != "inconclusive" or len(seeds) >= ab.max_seeds:
+                self.plan.check()  # raises Pending with everything these decisions still need
+            for vid, results in after.items():
+                verdicts[vid] = decide(before, results, weights, confidence, ab.bootstrap_samples, cfg.experiment.seed)
+            open_ = [vid for vid in after if verdicts[vid].verdict == "inconclusive"]
+            if len(seeds) >= ab.max_seeds or any(v.verdict == "keep" for v in verdicts.values()):
                 break
-            seeds.append(base_seed + len(seeds))
-        record = {
-            "candidate": cand.id,
-            "section": cand.section,
-            "baseline": current.name,
-            "variant": variant.name,
-            "confidence": confidence,
-            **verdict.as_dict(),
-        }
-        return record | marks, variant
+            seeds.append(cfg.experiment.seed + len(seeds))
+        return verdicts
 
 
-def per_look_confidence(confidence: float, seeds: int, max_seeds: int) -> float:
+def per_look_confidence(confidence: float, seeds: int, max_seeds: int, variants: int = 1) -> float:
     """Confidence of each interval when inconclusive verdicts buy seeds: up to ``max_seeds - seeds + 1`` looks at
     the same comparison, so each look spends an equal share of the error rate (Bonferroni) and the chance of any
-    false keep/drop stays within ``1 - confidence``."""
+    false keep/drop stays within ``1 - confidence``. A sweep's ``variants`` are as many comparisons, and the best is
+    chosen among them: Bonferroni over the variants too, ``1 - (1 - confidence) / (looks x variants)``."""
     looks = max(1, max_seeds - seeds + 1)
-    return 1 - (1 - confidence) / looks
+    return 1 - (1 - confidence) / (looks * max(1, variants))

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from ablations.decide.stats import signal_checks
-from ablations.eval.tasks import chance_levels
+from ablations.decide.sweep_report import sweep_section
+from ablations.eval.tasks import chance_levels, task_metrics
 from ablations.recipe.loader import dump_recipe
 from ablations.record.run import Decision, RunRecord
 
@@ -23,8 +24,10 @@ def write_report(run: RunRecord) -> Path:
     df.to_parquet(run_dir / "results.parquet", index=False)
     _plots(df, run.decisions, run_dir / "plots")
     lines = [f"# Ablation report: {run.recipe.experiment.name}", ""]
-    lines += _decisions(run) + _variants(run) + _per_task(run.decisions)
-    lines += _signal_checks(df, chance_levels(run.recipe.evaluation.tasks))  # each task plug-in's chance level
+    lines += _decisions(run) + sweep_section(run.decisions, run_dir / "plots")
+    lines += _variants(run) + _per_task(run.decisions)
+    tasks = run.recipe.evaluation.tasks
+    lines += _signal_checks(df, chance_levels(tasks), task_metrics(tasks))  # each task plug-in's chance and metric
     lines += _overlap(run.overlap, run.recipe.evaluation.overlap_ngram)
     lines += [
         "",
@@ -111,23 +114,26 @@ def _fmt(x: Any) -> str:
     return "-" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
 
 
-def _signal_checks(df, chance: dict[str, float]) -> list[str]:
-    """FineWeb2's task signal checks per variant and task, from the results rows."""
+def _signal_checks(df, chance: dict[str, float], metrics: dict[str, str | None]) -> list[str]:
+    """FineWeb2's task signal checks per variant and task, from the results rows; accuracy is each task's own
+    metric (acc, acc_norm, acc_norm_token), named in its column."""
     lines = [
         "",
         "## Task signal checks (FineWeb2 criteria, per variant)",
         "",
-        "| variant | task | monotonicity | SNR | accuracy | chance | above chance |",
-        "|---|---|---|---|---|---|---|",
+        "| variant | task | monotonicity | SNR | accuracy | metric | chance | above chance |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for (vname, task), g in df.groupby(["variant", "task"]):
         curves = [list(zip(s["step"], s["score"], strict=True)) for _, s in g.sort_values("step").groupby("seed")]
-        final_acc = [s.sort_values("step")["acc"].iloc[-1] for _, s in g.groupby("seed")] if "acc" in g else []
+        metric = metrics.get(task) or "acc"
+        final_acc = [s.sort_values("step")[metric].iloc[-1] for _, s in g.groupby("seed")] if metric in g else []
         final_acc = [x for x in final_acc if x == x]  # drop NaN (bpb has no accuracy)
         chk = signal_checks(curves, final_acc, chance.get(task, 0.0))
         lines.append(
             f"| {vname} | {task} | {_fmt(chk['monotonicity'])} | {_fmt(chk['snr'])} | {_fmt(chk['accuracy'])} "
-            f"| {_fmt(chk['chance'] if final_acc else None)} | {_fmt(chk['above_chance'] if final_acc else None)} |"
+            f"| {metric if final_acc else '-'} | {_fmt(chk['chance'] if final_acc else None)} "
+            f"| {_fmt(chk['above_chance'] if final_acc else None)} |"
         )
     return lines
 

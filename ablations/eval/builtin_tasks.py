@@ -75,6 +75,7 @@ class Lambada(ChoiceTask):
 
 class Hellaswag(ChoiceTask):
     chance = 0.25
+    metric = "acc_norm"  # as lighteval and FineWeb score HellaSwag, ARC and PIQA
     default_path = "eval/hellaswag/hellaswag_val_full.txt.bz2"
 
     def items(self, path: Path) -> Iterator[Item]:
@@ -87,6 +88,7 @@ class Hellaswag(ChoiceTask):
 
 class Piqa(ChoiceTask):
     chance = 0.5
+    metric = "acc_norm"
     default_path = "eval/piqa/valid.jsonl"
 
     def items(self, path: Path) -> Iterator[Item]:
@@ -97,6 +99,7 @@ class Piqa(ChoiceTask):
 
 class ArcEasy(ChoiceTask):
     chance = 0.25
+    metric = "acc_norm"
     default_path = "eval/llmfoundry/world_knowledge/arc_easy.jsonl"
 
     def items(self, path: Path) -> Iterator[Item]:

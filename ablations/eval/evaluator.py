@@ -1,14 +1,15 @@
 """Evaluate a model on every task of the recipe: lighteval tasks plus directly computed bits per byte.
 
-Each task gives per-item scores; the item-level ``score`` that the decision uses is continuous: ``margin``
-(gold log-probability normalised over the choices) for choice tasks, ``-bits per byte`` for bpb.
+Each task gives per-item scores; the item-level ``score`` that the decision uses is continuous: for choice tasks the
+margin of the task's accuracy metric (``SCORES`` in ablations/eval/tasks.py: ``margin``, the gold log-probability
+normalised over the choices, for ``acc``; ``margin_norm`` for ``acc_norm``, ...), ``-bits per byte`` for bpb.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ablations.eval.tasks import TextTask, build_items, make_task, sample, write_items
+from ablations.eval.tasks import SCORES, TextTask, build_items, make_task, sample, task_metric, write_items
 from ablations.recipe.schema import EvalTaskConfig
 
 
@@ -32,6 +33,7 @@ class Evaluator:
         self.items: dict[str, list[dict]] = {}
         self.folders: dict[str, Path] = {}
         self.bpb_chunks: dict[str, list[str]] = {}
+        self.scores = {t.name: SCORES.get(task_metric(t.kind, t.params, t.metric), "") for t in tasks}
         for t in tasks:
             task = make_task(t.kind, t.params)
             path = Path(t.path) if t.path else _shared(shared_data, task.default_path, t.name)
@@ -59,7 +61,7 @@ class Evaluator:
         return out
 
     def evaluate(self, model, tokenizer, tokenizer_dir: Path, seq_len: int) -> dict[str, list[dict]]:
-        """Per task, per item scores: {"id", "score", and acc/logprob/margin or bpb}."""
+        """Per task, per item scores: {"id", "score", and the accuracies/logprob/margins or bpb}."""
         import torch
 
         from ablations.eval.bpb import bits_per_byte
@@ -72,7 +74,7 @@ class Evaluator:
                 if self._configs is None:
                     self._configs = task_configs(self.folders)
                 for name, rows in run_lighteval(model, tokenizer_dir, self._configs, self.batch_size).items():
-                    results[name] = [r | {"score": r["margin"]} for r in rows]
+                    results[name] = [r | {"score": r[self.scores[name]]} for r in rows]
             for name, chunks in self.bpb_chunks.items():
                 values = bits_per_byte(model, tokenizer, chunks, seq_len, self.batch_size)
                 results[name] = [{"id": str(i), "bpb": v, "score": -v} for i, v in enumerate(values)]

@@ -40,33 +40,66 @@ def silence_fewshot_warning() -> None:
         log.addFilter(FewShotNoise())
 
 
+def _log_softmax_at(values: list[float], i: int) -> float:
+    m = max(values)
+    return values[i] - (m + math.log(sum(math.exp(x - m) for x in values)))
+
+
+def choice_token_counts(output_tokens) -> list[int]:
+    """Tokens of each choice's continuation. lighteval 0.13 pads the choices' token rows to one length with -1 (so
+    its own ``LogProbTokenNorm`` divides every choice by the longest one's count): the padding is not counted."""
+    return [sum(1 for t in row if int(t) != -1) for row in output_tokens]
+
+
+def gold_scores(choices: list[str], gold: int, logprobs: list[float], tokens: list[int], greedy: bool) -> dict:
+    """Every metric of one item from its choices' summed log-probabilities (``tokens``: tokens per choice;
+    ``greedy``: for a one-choice task, greedy decoding gives the choice). Per-character normalisation is lighteval's
+    ``LogProbCharNorm`` (the choice's whole length, its leading space included)."""
+    from lighteval.metrics.normalizations import LogProbCharNorm, normalize_log_probs
+
+    per_char = normalize_log_probs(LogProbCharNorm(), logprobs, None, choices, None)
+    per_token = [lp / n for lp, n in zip(logprobs, tokens, strict=True)]
+    out = {"logprob": logprobs[gold]}
+    for acc, margin, values in (
+        ("acc", "margin", logprobs),
+        ("acc_norm", "margin_norm", per_char),
+        ("acc_norm_token", "margin_norm_token", per_token),
+    ):
+        if len(values) == 1:  # one continuation: accuracy is greedy decoding, the score its (normalised) logprob
+            out[acc], out[margin] = float(greedy), values[0]
+        else:
+            out[acc], out[margin] = float(int(np.argmax(values)) == gold), _log_softmax_at(values, gold)
+    return out
+
+
+METRIC_NAMES = ["acc", "acc_norm", "acc_norm_token", "logprob", "margin", "margin_norm", "margin_norm_token"]
+
+
 def _gold_scores_metric():
     from lighteval.metrics.metrics_sample import SampleLevelComputation
     from lighteval.metrics.utils.metric_utils import SampleLevelMetricGrouping
     from lighteval.tasks.requests import SamplingMethod
 
     class GoldScores(SampleLevelComputation):
-        """acc (the gold choice scores highest; for one-choice tasks: greedy decoding gives it), logprob (the gold
-        continuation's log-probability) and margin (logprob normalised over the choices)."""
+        """``gold_scores`` of lighteval's log-probabilities of the choices."""
 
         def compute(self, doc, model_response, **kwargs) -> dict:
-            lp = list(model_response.logprobs[: len(doc.choices)])
+            n = len(doc.choices)
             gold = doc.gold_index if isinstance(doc.gold_index, int) else doc.gold_index[0]
-            if len(lp) == 1:
-                acc = float(bool(model_response.argmax_logits_eq_gold[0]))
-                margin = lp[0]
-            else:
-                acc = float(int(np.argmax(lp)) == gold)
-                m = max(lp)
-                margin = lp[gold] - (m + math.log(sum(math.exp(x - m) for x in lp)))
-            return {"acc": acc, "logprob": lp[gold], "margin": margin}
+            return gold_scores(
+                list(doc.choices),
+                gold,
+                list(model_response.logprobs[:n]),
+                choice_token_counts(model_response.output_tokens[:n]),
+                bool(model_response.argmax_logits_eq_gold[0]),
+            )
 
     return SampleLevelMetricGrouping(
-        metric_name=["acc", "logprob", "margin"],
-        higher_is_better={"acc": True, "logprob": True, "margin": True},
+        metric_name=METRIC_NAMES,
+        higher_is_better=dict.fromkeys(METRIC_NAMES, True),
         category=SamplingMethod.LOGPROBS,
         sample_level_fn=GoldScores(),
-        corpus_level_fn={"acc": np.mean, "logprob": np.mean, "margin": np.mean},
+        corpus_level_fn=dict.fromkeys(METRIC_NAMES, np.mean),
     )
 
 
@@ -121,7 +154,7 @@ def _only_custom_tasks():
 
 
 def run_lighteval(model, tokenizer_dir: Path, configs: list, batch_size: int) -> dict[str, list[dict]]:
-    """Per task, per item: {"id", "acc", "logprob", "margin"}; runs lighteval's Pipeline on ``model``."""
+    """Per task, per item: {"id", and every metric of ``METRIC_NAMES``}; runs lighteval's Pipeline on ``model``."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     silence_fewshot_warning()
     from lighteval.logging.evaluation_tracker import EvaluationTracker

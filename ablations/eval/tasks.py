@@ -9,6 +9,11 @@ dotted path to a user's own task; ``params`` are checked against the task's own 
 - a plain function ``fn(path, **params)`` yielding choice items (its ``chance`` attribute, if set, is its chance
   level).
 
+A choice task's accuracy is ``acc`` (the gold choice has the highest log-probability), ``acc_norm`` (highest
+log-probability per character of the choice, lighteval's ``LogProbCharNorm``) or ``acc_norm_token`` (per token of
+the choice); the task's ``metric`` (class attribute, or the config's ``metric``) selects which one, and with it the
+continuous score the decision uses (``SCORES``).
+
 Items are sampled with the experiment seed and written to ``<eval_data>/<task>/test.jsonl`` (the local-file layout
 lighteval's custom tasks read). Default files are under the shared data folder; ``path`` in the task config points
 elsewhere. This module imports nothing of FineBooks but the plug-in registry (the recipe schema imports it).
@@ -45,6 +50,11 @@ TASKS = Registry(
 )
 
 
+# accuracy metric -> its continuous form, the item score the decision uses: the gold choice's log-probability
+# (raw, per character or per token) normalised over the choices (log-softmax), whose argmax is the accuracy's
+SCORES = {"acc": "margin", "acc_norm": "margin_norm", "acc_norm_token": "margin_norm_token"}
+
+
 class Task:
     """Base of an evaluation task plug-in; its ``__init__`` parameters are the recipe's ``params``."""
 
@@ -53,7 +63,10 @@ class Task:
 
 
 class ChoiceTask(Task):
-    """Items ``{"id", "query", "choices", "gold"}`` scored through lighteval: acc, logprob and margin (the score)."""
+    """Items ``{"id", "query", "choices", "gold"}`` scored through lighteval: every accuracy of ``SCORES``, logprob
+    and the margins; ``metric`` says which accuracy (and margin, the score) is the task's."""
+
+    metric: ClassVar[str] = "acc"
 
     def items(self, path: Path) -> Iterable[Item]:
         raise NotImplementedError
@@ -73,6 +86,7 @@ class FunctionTask(ChoiceTask):
     def __init__(self, fn: Callable[..., Iterable[Item]], params: dict[str, Any]):
         self.fn, self.params = fn, params
         self.chance = float(getattr(fn, "chance", 0.0))
+        self.metric = getattr(fn, "metric", "acc")
         self.default_path = getattr(fn, "default_path", None)
 
     def items(self, path: Path) -> Iterable[Item]:
@@ -100,6 +114,25 @@ def make_task(kind: str, params: dict[str, Any] | None = None) -> Task:
     """The task plug-in a config names (registry name or dotted path), built with its checked parameters."""
     obj, params = resolve_task(kind), check_task(kind, params or {})
     return obj(**params) if inspect.isclass(obj) else FunctionTask(obj, params)
+
+
+def task_metric(kind: str, params: dict[str, Any], metric: str | None) -> str | None:
+    """The accuracy metric of a task config: ``metric`` when set, else the task's own; None for a text task.
+    PluginError for an unknown metric or a metric on a text task."""
+    task = make_task(kind, params)
+    if isinstance(task, TextTask):
+        if metric is not None:
+            raise PluginError(f"evaluation task {kind!r} is scored by bits per byte: it takes no metric")
+        return None
+    metric = metric or task.metric
+    if metric not in SCORES:
+        raise PluginError(f"unknown metric {metric!r} of evaluation task {kind!r}: one of {', '.join(SCORES)}")
+    return metric
+
+
+def task_metrics(tasks: Iterable[Any]) -> dict[str, str | None]:
+    """Accuracy metric of every task config (``name``, ``kind``, ``params``, ``metric``), by task name."""
+    return {t.name: task_metric(t.kind, t.params, t.metric) for t in tasks}
 
 
 def chance_levels(tasks: Iterable[Any]) -> dict[str, float]:

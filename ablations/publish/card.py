@@ -129,13 +129,25 @@ def _contents(cfg: RecipeConfig, manifest: dict[str, Any]) -> list[str]:
         "",
         "## Text",
         "",
-        "Each book is one row. Page separators are removed; paragraphs (runs of non-blank lines in the OCR text) are "
-        "separated by a blank line, their lines joined with a space (a hyphen at a line end is kept and the next "
-        "line appended); a paragraph runs over a page break unless the page ends a sentence. Short lines in ALL "
-        "CAPS at the start of a paragraph, and one-line paragraphs in Title Case, become `## ` headings "
-        f"({stats['headings']} in all); raw OCR running heads can look like headings when the recipe has no "
-        "`page_furniture` block. Details: `ablations/publish/markdown.py`.",
+        "Each book is one row, written as Markdown. Where the source gives layout roles (ALTO tags, PAGE region "
+        "types) they decide: furniture (running titles, page numbers, signatures, catchwords, stamps) is left out, "
+        "headings get `#` levels from the role and the font size, footnotes become Markdown footnotes `[^n]` at the "
+        "end of their paragraph or page, marginalia follow the recipe's `output.markdown.marginalia`, drop "
+        "capitals join their word "
+        f"({markdown_books(stats)}). Elsewhere page separators are removed; paragraphs (runs of non-blank lines) "
+        "are separated by a blank line, their lines joined with a space (a hyphen at a line end is kept and the next "
+        "line appended); a paragraph runs over a page break unless the page ends a sentence. Without roles, short "
+        "lines in ALL CAPS at the start of a paragraph and one-line paragraphs in Title Case become `## ` headings "
+        f"({stats['headings']} headings in all); raw OCR running heads can look like headings when the recipe has no "
+        "`page_furniture` block. Details: `pipelines/markdown/`.",
     ]
+
+
+def markdown_books(stats: dict[str, Any]) -> str:
+    """ "N books from layout roles, M by the heuristic" of the release's counts (``stats["markdown"]``)."""
+    notes = stats.get("markdown") or {}
+    roles = notes.get("layout_roles", 0)
+    return f"{roles} books from layout roles, {sum(notes.values()) - roles} by the heuristic"
 
 
 def render_card(

@@ -23,7 +23,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "title": ("string", "title, when the source gives one (metadata `title`)"),
     "year": ("int32", "year of publication, when the source gives one (metadata `year` or `date`, first 4 digits)"),
     "language": ("string", "language code: from the source, or detected by the `dict_ratio` signal"),
-    "text": ("string", "the book as Markdown: paragraphs, `## ` headings, no page separators"),
+    "text": ("string", "the book as Markdown: paragraphs, `#` headings, footnotes `[^n]`, no page separators"),
     "n_pages": ("int32", "pages of the book as read (after page-level filters)"),
     **{
         f"ocr_{name}": ("float64", f"OCR-quality signal `{name}` of the book (null when not measured)")

@@ -33,10 +33,13 @@ from ablations.publish.layout import (
     Layout,
     ReleaseError,
 )
-from ablations.publish.markdown import to_markdown
+from ablations.publish.markdown import markdown_text
 from ablations.recipe.loader import dump_recipe
 from ablations.recipe.schema import RecipeConfig
 from filters.signals import SIGNALS
+from pipelines.markdown.config import MarkdownOptions
+
+HEADING = re.compile(r"^#{1,6} ", re.M)
 
 
 def schema():
@@ -75,7 +78,7 @@ def _dedup(meta: dict) -> tuple[str | None, int | None]:
     return ("; ".join(clusters) or None), (max(sizes) if sizes else None)
 
 
-def book_row(doc: dict) -> dict[str, Any]:
+def book_row(doc: dict, options: MarkdownOptions = MarkdownOptions(), notes: dict | None = None) -> dict[str, Any]:
     """One Parquet row of a processed book (a datatrove JSONL record: text, id, metadata)."""
     meta = doc.get("metadata") or {}
     signals = meta.get("ocr_signals") or {}
@@ -86,7 +89,7 @@ def book_row(doc: dict) -> dict[str, Any]:
         "title": _text(meta.get("title")),
         "year": _year(meta.get("year", meta.get("date"))),
         "language": _text(meta.get("language")),
-        "text": to_markdown(doc["text"], meta.get("page_offsets")),
+        "text": markdown_text(doc, options, notes),
         "n_pages": meta.get("pages_merged") or meta.get("n_pages"),
         **{f"ocr_{name}": _number(signals.get(name)) for name in SIGNALS},
         "ocr_cer": _number(meta.get("cer")),
@@ -107,14 +110,16 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_parquet(books: Path, out: Path, layout: Layout, tmp: Path) -> tuple[list[dict], dict[str, Any]]:
+def write_parquet(
+    books: Path, out: Path, layout: Layout, tmp: Path, options: MarkdownOptions = MarkdownOptions()
+) -> tuple[list[dict], dict[str, Any]]:
     """Rows of every book under ``books`` (JSONL) into ``out/data/train-*.parquet``, in id order.
 
     Rows go first to a scratch file with an index (id, hash, offset), so that sorting needs memory for the index
     only. Returns the file records (path, sha256, bytes, rows) and counts for the card.
     """
     scratch = tmp / "rows.jsonl"
-    index, first_id, stats = _write_scratch(books, scratch)
+    index, first_id, stats = _write_scratch(books, scratch, options)
     index.sort()
     shards: list[list[tuple]] = [[]]
     size = 0
@@ -127,15 +132,18 @@ def write_parquet(books: Path, out: Path, layout: Layout, tmp: Path) -> tuple[li
     return _write_shards(scratch, shards, _renumber(first_id), out, layout), stats
 
 
-def _write_scratch(books: Path, scratch: Path) -> tuple[list[tuple[str, str, int, int, int]], dict[str, str], dict]:
+def _write_scratch(
+    books: Path, scratch: Path, options: MarkdownOptions
+) -> tuple[list[tuple[str, str, int, int, int]], dict[str, str], dict]:
     """Every book's row as a JSON line in ``scratch``; the index (id, text hash, offset, length, text bytes), the
     smallest book id of each dedup cluster as the stage wrote it, and the counts for the card."""
     index: list[tuple[str, str, int, int, int]] = []
     first_id: dict[str, str] = {}
     stats = {"rows": 0, "text_bytes": 0, "headings": 0, "non_null": dict.fromkeys(COLUMNS, 0), "languages": {}}
+    stats["markdown"] = {}
     with open(scratch, "wb") as f:
         for doc in iter_documents(books):
-            row = book_row(doc)
+            row = book_row(doc, options, stats["markdown"])
             line = (json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
             text_bytes = len(row["text"].encode("utf-8"))
             digest = hashlib.sha256(row["text"].encode("utf-8")).hexdigest()
@@ -146,7 +154,7 @@ def _write_scratch(books: Path, scratch: Path) -> tuple[list[tuple[str, str, int
             f.write(line)
             stats["rows"] += 1
             stats["text_bytes"] += text_bytes
-            stats["headings"] += row["text"].count("\n## ") + row["text"].startswith("## ")
+            stats["headings"] += len(HEADING.findall(row["text"]))
             for k, v in row.items():
                 stats["non_null"][k] += v is not None
             if row["language"]:
@@ -225,7 +233,7 @@ def process_collection(cfg: RecipeConfig, work: Path, progress: bool = True):
     """The recipe's processing (blocks, then dedup stages) in ``work``; the result's ``output/`` holds the books."""
     from pipelines.chain import run_processing
 
-    return run_processing(cfg.data, cfg.blocks(), list(cfg.dedup), cfg.executor, work, progress=progress)
+    return run_processing(cfg.data, cfg.blocks(), list(cfg.dedup), cfg.executor, work, progress, cfg.output)
 
 
 def write_release_data(
@@ -238,7 +246,7 @@ def write_release_data(
     result = process_collection(cfg, work, progress)
     recipe = dump_recipe(cfg)
     with tempfile.TemporaryDirectory(prefix="finebooks-release-") as tmp:
-        files, stats = write_parquet(result.folder / "output", out, layout, Path(tmp))
+        files, stats = write_parquet(result.folder / "output", out, layout, Path(tmp), cfg.output.markdown)
     manifest = {
         "format": FORMAT,
         "name": cfg.experiment.name,

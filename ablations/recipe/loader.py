@@ -108,7 +108,10 @@ def _error_lines(
         loc = tuple(err["loc"])
         cause = (err.get("ctx") or {}).get("error")
         if isinstance(cause, PluginError) and cause.key:
-            loc = loc + ((cause.key,) if isinstance(cause, ItemKeyError) else ("params", cause.key))
+            if isinstance(cause.key, tuple):  # a place under the item (a candidate's sweep path)
+                loc = loc + cause.key
+            else:
+                loc = loc + ((cause.key,) if isinstance(cause, ItemKeyError) else ("params", cause.key))
         msg = str(cause) if isinstance(cause, Exception) else err["msg"]
         if err["type"] == "extra_forbidden":
             msg = f"unknown key (check its spelling, or see the schema in {schema})"

@@ -11,10 +11,12 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ablations.eval.tasks import TASKS, check_task, resolve_task
+from ablations.eval.tasks import TASKS, check_task, resolve_task, task_metric
+from ablations.recipe.candidates import CandidateSpec
 from ablations.train.backends import BACKENDS, trainer_backend
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, SourceSpec, Strict
 from pipelines.dedup.config import DedupSpec
+from pipelines.markdown.config import OutputConfig
 
 
 class ExperimentConfig(Strict):
@@ -69,6 +71,11 @@ class TrainingConfig(Strict):
     grad_clip: float = Field(1.0, gt=0)
     checkpoints: int = Field(4, ge=1, description="evenly spaced checkpoints, each one evaluated (last = end)")
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    data_order: Literal["paired", "shuffled"] = Field(
+        "paired",
+        description="paired: every variant reads the documents it shares with the others in the same seeded order "
+        "(less seed noise; ablations/train/order.py); shuffled: an unrelated random order per variant",
+    )
     threads: int = Field(
         0, ge=0, description="torch CPU threads; 0 = the CPUs this process may use (affinity, SLURM_CPUS_PER_TASK)"
     )
@@ -95,6 +102,11 @@ class EvalTaskConfig(Strict):
     path: str | None = Field(None, description="local file or folder; for bpb, None = the held-out documents")
     max_items: int = Field(300, ge=1, description="items sampled (seeded) from the task")
     weight: float = Field(1.0, ge=0, description="weight in the aggregate score; 0 = reported, not decided on")
+    metric: str | None = Field(
+        None,
+        description="a choice task's accuracy, and with it the score decided on: acc, acc_norm (per character, "
+        "lighteval's) or acc_norm_token; None = the task's own (acc_norm for hellaswag, piqa, arc_*; else acc)",
+    )
 
     @field_validator("kind")
     @classmethod
@@ -105,6 +117,7 @@ class EvalTaskConfig(Strict):
     @model_validator(mode="after")
     def _task_params(self) -> EvalTaskConfig:
         self.params = check_task(self.kind, self.params)  # raises PluginError naming the parameter
+        task_metric(self.kind, self.params, self.metric)  # raises PluginError: an unknown metric, or one for bpb
         return self
 
 
@@ -126,12 +139,11 @@ class EvaluationConfig(Strict):
     batch_size: int = Field(32, ge=1)
 
 
-class CandidateSpec(BlockSpec):
-    section: Literal["clean", "filter"] = Field("filter", description="where the block joins the recipe")
-
-
 class AblationConfig(Strict):
-    candidates: list[CandidateSpec] = Field(default_factory=list, description="blocks tried one at a time, greedily")
+    candidates: list[CandidateSpec] = Field(
+        default_factory=list,
+        description="blocks or dedup stages tried one at a time, greedily (a sweep: its variants side by side)",
+    )
     seeds: int = Field(3, ge=1)
     max_seeds: int = Field(5, ge=1, description="cap when inconclusive verdicts buy more seeds")
     confidence: float = Field(0.95, gt=0, lt=1)
@@ -183,6 +195,7 @@ class RecipeConfig(Strict):
     ablation: AblationConfig = AblationConfig()
     executor: ExecutorConfig = ExecutorConfig()
     tracking: TrackingConfig = TrackingConfig()
+    output: OutputConfig = Field(OutputConfig(), description="the process stage's output: JSONL or Markdown text")
 
     @model_validator(mode="after")
     def _candidates_need_tasks(self) -> RecipeConfig:

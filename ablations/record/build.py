@@ -17,6 +17,7 @@ def variant_record(v: Any, token_count: int) -> VariantRecord:
         clean=v.clean,
         filter=v.filter,
         data=v.data,
+        dedup=v.dedup,
         processing=stages,
         tokens=v.tokens.name,
         token_count=token_count,

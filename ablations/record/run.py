@@ -20,6 +20,7 @@ from ablations.recipe.loader import dump_recipe
 from ablations.recipe.schema import RecipeConfig
 from ablations.record.environment import Environment
 from pipelines.config import BlockSpec, DataConfig
+from pipelines.dedup.config import DedupSpec
 
 RUN_FILE = "run.json"
 RESOLVED_FILE = "config.resolved.yaml"  # written by the experiment when it starts
@@ -55,6 +56,7 @@ class VariantRecord(_Model):
     clean: list[BlockSpec]
     filter: list[BlockSpec]
     data: DataConfig | None = None  # other input data than the recipe's
+    dedup: list[DedupSpec] | None = None  # other dedup stages than the recipe's (a dedup candidate's variant)
     processing: list[str] = Field(min_length=1)  # process stage, then each dedup stage; the last holds the books
     tokens: str  # the tokens stage folder
     token_count: int  # tokens of the variant's data under the run's tokenizer
@@ -101,11 +103,12 @@ class Decision(_Model):
     no interval; its variant may not be recorded."""
 
     candidate: str
-    section: Literal["clean", "filter"]
+    section: Literal["clean", "filter", "dedup"]
     baseline: str  # the variant the candidate was tried on (the current recipe)
     variant: str
     confidence: float  # of each look's interval
-    verdict: Literal["keep", "drop", "inconclusive", "failed"]
+    # outranked: a sweep's variant whose interval is above 0 while another variant of the sweep scored higher
+    verdict: Literal["keep", "drop", "inconclusive", "failed", "outranked"]
     reason: str | None = None  # why it was decided without training
     delta: float | None
     low: float | None
@@ -117,6 +120,9 @@ class Decision(_Model):
     per_task: dict[str, TaskDelta]
     removed: dict[str, float] = Field(default_factory=dict)  # share of the base's books / tokens it removes
     alarm: bool = False  # a share above ablation.removal_alarm
+    sweep: str | None = None  # the candidate's id when this is one variant of its sweep
+    values: dict[str, Any] = Field(default_factory=dict)  # the variant's swept parameter path -> value
+    variants: int = 1  # variants of its candidate (the confidence is corrected for them)
 
     @property
     def trained(self) -> bool:
@@ -208,6 +214,8 @@ class RunRecord(_Model):
         final = self.variant(self.greedy.final)
         cfg = self.recipe.model_copy(deep=True)
         cfg.clean, cfg.filter = list(final.clean), list(final.filter)
+        if final.dedup is not None:
+            cfg.dedup = list(final.dedup)
         cfg.ablation.candidates = []
         return cfg
 

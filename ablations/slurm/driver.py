@@ -59,6 +59,7 @@ def variant_spec(v) -> dict:
         "clean": [b.model_dump(mode="json") for b in v.clean],
         "filter": [b.model_dump(mode="json") for b in v.filter],
         "data": v.data.model_dump(mode="json") if v.data else None,
+        "dedup": [d.model_dump(mode="json") for d in v.dedup] if v.dedup is not None else None,
     }
 
 
@@ -226,7 +227,7 @@ def _submit_prepares(run: RunContext, tokenizer: Stage, prepares: list[Need]) ->
     tokenizer_ready = tokenizer.finished() is not None
     for n in sorted(prepares, key=lambda n: n.variant.name != "baseline"):
         v, deps = n.variant, []
-        process = run.processing(v.blocks(), v.data)[0]  # a ProcessStage: the first of a variant's processing
+        process = run.processing(v.blocks(), v.data, dedup=v.dedup)[0]  # a ProcessStage: the first of its processing
         if array := process.submit(f"fb-{cfg.experiment.name}-process"):
             deps.append(array)
             submitted.append(array)

@@ -24,12 +24,15 @@ from ablations.slurm.driver import REPO, advance
 def variant_from(spec: dict):
     from ablations.decide.loop import Variant
     from pipelines.config import BlockSpec, DataConfig
+    from pipelines.dedup.config import DedupSpec
 
+    dedup = spec.get("dedup")
     return Variant(
         spec["name"],
         [BlockSpec(**b) for b in spec["clean"]],
         [BlockSpec(**b) for b in spec["filter"]],
         data=DataConfig(**spec["data"]) if spec["data"] else None,
+        dedup=[DedupSpec(**d) for d in dedup] if dedup is not None else None,
     )
 
 

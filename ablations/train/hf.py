@@ -48,26 +48,40 @@ def build_model(cfg: ModelConfig, vocab_size: int, seed: int):
 
 
 class TokenSequences:
-    """Fixed-length training sequences over datatrove .ds shards, in a seeded order that changes every epoch."""
+    """Fixed-length training sequences over datatrove .ds shards, in a seeded order that changes every epoch.
 
-    def __init__(self, folder: Path, seq_len: int, seed: int):
+    ``order="paired"`` (a shard with its document ids): windows keyed by document id, shared by every variant of a
+    comparison (ablations/train/order.py); ``"shuffled"``, or shards without ids: a permutation of datatrove's
+    windows of the whole stream."""
+
+    def __init__(self, folder: Path, seq_len: int, seed: int, order: str = "paired"):
         from datatrove.utils.dataset import DatatroveFolderDataset
 
-        self.ds = DatatroveFolderDataset(str(folder), seq_len=seq_len, filename_pattern="*.ds", token_size=2)
-        self.n = len(self.ds)
+        from ablations.train.order import DocumentWindows, has_document_ids
+
+        self.seed, self.paired = seed, order == "paired" and has_document_ids(folder)
+        if self.paired:
+            self.windows = DocumentWindows(folder, seq_len, seed)
+            self.n = self.windows.n
+        else:
+            self.ds = DatatroveFolderDataset(str(folder), seq_len=seq_len, filename_pattern="*.ds", token_size=2)
+            self.n = len(self.ds)
         if self.n == 0:
             raise ValueError(f"no full training sequence of {seq_len} tokens in {folder}")
-        self.seed = seed
         self._epoch, self._order = -1, None
+
+    def row(self, k: int) -> torch.Tensor:
+        """The ``k``-th sequence of the run (epoch ``k // n``)."""
+        epoch, pos = divmod(k, self.n)
+        if self.paired:
+            return self.windows.window(epoch, pos)
+        if epoch != self._epoch:
+            self._epoch, self._order = epoch, np.random.default_rng([self.seed, epoch]).permutation(self.n)
+        return self.ds[int(self._order[pos])]["input_ids"]
 
     def batch(self, step: int, batch_size: int, rank: int = 0, processes: int = 1) -> torch.Tensor:
         """Rows ``rank::processes`` of the step's global batch of ``batch_size`` sequences."""
-        rows = []
-        for k in range(step * batch_size + rank, (step + 1) * batch_size, processes):
-            epoch, pos = divmod(k, self.n)
-            if epoch != self._epoch:
-                self._epoch, self._order = epoch, np.random.default_rng([self.seed, epoch]).permutation(self.n)
-            rows.append(self.ds[int(self._order[pos])]["input_ids"])
+        rows = [self.row(k) for k in range(step * batch_size + rank, (step + 1) * batch_size, processes)]
         return torch.stack(rows).long()
 
 
@@ -126,7 +140,7 @@ def train(  # long: one loop read top to bottom (nanoGPT style): data, model, op
         )
     rows_per_process(cfg.batch_size, processes)
     main = accelerator.is_main_process
-    data = TokenSequences(tokens, model_cfg.max_seq_len, seed)
+    data = TokenSequences(tokens, model_cfg.max_seq_len, seed, cfg.data_order)
     step_tokens, total = tokens_per_step(cfg, model_cfg), train_steps(cfg, model_cfg)
     ckpts = checkpoint_steps(total, cfg.checkpoints)
 

@@ -1,4 +1,7 @@
-"""Token shards of one processed variant, written by datatrove's DocumentTokenizer (read by every trainer)."""
+"""Token shards of one processed variant, written by datatrove's DocumentTokenizer (read by every trainer).
+
+Documents are written in reading order with their ids beside the shard (``<shard>.ds.ids``): the hf trainer orders
+them by id and seed (ablations/train/order.py), nanotron's Nanoset shuffles the windows itself."""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pipelines.fingerprint import content_digest, library_versions, stable_hash
+from ablations.train.order import IDS_SUFFIX
+from pipelines.fingerprint import library_versions
 from pipelines.stages import Stage, finished
 
 
@@ -29,42 +33,53 @@ class TokensStage(Stage):
             "processed": self.processed.name,
             "tokenizer": self.tokenizer.name,
             "seed": self.seed,
+            "layout": "reading-order+ids",  # shards before the paired order were shuffled and had no ids
             "versions": library_versions("datatrove", "tokenizers", "transformers"),
         }
-
-    def shuffle_seed(self) -> int:
-        """Documents are shuffled with a seed of the experiment and of the data's content: two variants never share
-        an order by accident, and the order does not move when only a stage folder's name (a config hash) does."""
-        return int(stable_hash([self.seed, content_digest(self.processed / "output")], 8), 16)
 
     def compute(self) -> dict[str, Any]:
         from datatrove.executor import LocalPipelineExecutor
         from datatrove.pipeline.readers import JsonlReader
         from datatrove.pipeline.tokens import DocumentTokenizer
 
-        shuffle_seed = self.shuffle_seed()
+        ids: list[str] = []
         LocalPipelineExecutor(
             pipeline=[
                 JsonlReader(str(self.processed / "output"), glob_pattern="*.jsonl*"),
+                _record_ids(ids),
                 DocumentTokenizer(
                     output_folder=str(self.folder / "tokens"),
                     tokenizer_name_or_path=str(self.tokenizer / "tokenizer.json"),
                     eos_token=None,  # the tokenizer's post-processor starts every document with <|endoftext|>
                     save_filename="tokens",
-                    shuffle_documents=True,
-                    seed=shuffle_seed,
+                    shuffle_documents=False,
                 ),
             ],
             tasks=1,
             logging_dir=str(self.folder / "logs"),
         ).run()
+        shards = sorted((self.folder / "tokens").glob("*.ds"))
+        if len(shards) != 1:
+            raise RuntimeError(f"{self.folder / 'tokens'}: expected one token shard, found {len(shards)}")
+        shards[0].with_name(shards[0].name + IDS_SUFFIX).write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
         stats = json.loads((self.folder / "logs" / "stats.json").read_text())
         tokens = next(
             int(s["stats"]["tokens"]["total"] if isinstance(s["stats"]["tokens"], dict) else s["stats"]["tokens"])
             for s in stats
             if "tokens" in s["stats"]
         )
-        return {"tokens": tokens, "shuffle_seed": shuffle_seed}
+        return {"tokens": tokens, "documents": len(ids)}
+
+
+def _record_ids(ids: list[str]):
+    """A pipeline step (a plain function, as datatrove allows) that notes every document's id as it passes."""
+
+    def record(data, rank: int = 0, world_size: int = 1):
+        for doc in data:
+            ids.append(str(doc.id).replace("\n", " "))
+            yield doc
+
+    return record
 
 
 def token_count(folder: Path) -> int:

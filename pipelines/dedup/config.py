@@ -39,6 +39,21 @@ class DedupKind:
     def steps(self, input_folder: Path, folder: Path, executor: ExecutorConfig) -> list:
         raise NotImplementedError
 
+    # Optional: first steps that fewer parameters decide than the whole kind (minhash signatures do not depend on
+    # the thresholds) run in a stage of their own, ``dedup-shared-<hash of shared_key()>``, that stages differing
+    # in other parameters reuse (a sweep over a threshold computes the signatures once).
+    def shared_key(self) -> dict | None:
+        """What decides ``shared_steps`` (None: the kind has no shared steps)."""
+        return None
+
+    def shared_steps(self, input_folder: Path, shared: Path, executor: ExecutorConfig) -> list:
+        """The shared steps, working in ``shared``."""
+        return []
+
+    def steps_after_shared(self, input_folder: Path, shared: Path, folder: Path, executor: ExecutorConfig) -> list:
+        """The other steps (in ``folder``), reading what the shared steps wrote in ``shared``."""
+        raise NotImplementedError
+
 
 REGISTRY = Registry("dedup kind", KINDS, base=DedupKind, reserved={"id", "keep_dropped"})
 

@@ -14,7 +14,14 @@ from pydantic import Field
 
 from pipelines.config import ExecutorConfig
 from pipelines.dedup.config import DedupKind
-from pipelines.dedup.steps import Step, exact_steps, minhash_steps, paragraph_steps
+from pipelines.dedup.steps import (
+    Step,
+    exact_steps,
+    minhash_decision_steps,
+    minhash_shared_steps,
+    minhash_steps,
+    paragraph_steps,
+)
 
 Keep = Annotated[
     Literal["best_quality", "first"],
@@ -124,6 +131,23 @@ class MinhashDedup(SurvivorChoice):
 
     def steps(self, input_folder: Path, folder: Path, executor: ExecutorConfig) -> list[Step]:
         return minhash_steps(self, input_folder, folder, executor)
+
+    def shared_key(self) -> dict:
+        """Signatures and LSH buckets depend on the shingling, the hashing and what is sampled for containment."""
+        contain = self.containment != "off"
+        keys = ("unit", "n_grams", "normalize", "num_buckets", "hashes_per_bucket", "seed", "tasks_per_bucket")
+        return {k: getattr(self, k) for k in keys} | {
+            "kind": "minhash",
+            "quality_key": self.quality_key,
+            "containment_sample": self.containment_sample if contain else 0,
+            "containment_shards": self.containment_shards,
+        }
+
+    def shared_steps(self, input_folder: Path, shared: Path, executor: ExecutorConfig) -> list[Step]:
+        return minhash_shared_steps(self, input_folder, shared, executor)
+
+    def steps_after_shared(self, input_folder: Path, shared: Path, folder: Path, executor: ExecutorConfig) -> list:
+        return minhash_decision_steps(self, input_folder, shared, folder, executor)
 
 
 class ExactDedup(SurvivorChoice):

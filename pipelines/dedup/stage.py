@@ -5,7 +5,9 @@ Each stage has its own folder, ``dedup-<id>-<hash>``, named by a hash of its par
 executor run (``pipelines/executors.py``: local or Ray) with its own ``logs/<step>/`` and completion markers, so a
 killed stage resumes task by task; ``manifest.json`` is written last and marks the stage finished (a rerun reuses it).
 
-    signatures/ buckets/ ...   working files of the steps
+    signatures/ buckets/ ...   working files of the steps (minhash's signatures, docs, samples and buckets are in
+                               its shared stage, ``dedup-shared-<hash>``, keyed only by the parameters that decide
+                               them: stages that differ in thresholds alone compute them once)
     output/<rank>.jsonl.gz     the kept books (input of the next stage)
     excluded/<rank>.jsonl.gz   dropped books, with metadata.filter_reason (when keep_dropped)
     clusters.jsonl             minhash/exact: every cluster, its kept book and members
@@ -61,7 +63,22 @@ class DedupStage(Stage):
             "tasks": self.executor.tasks,
             "datatrove": getattr(datatrove, "__version__", "unknown"),
             "code": DEDUP_CODE_VERSION,
+            "shared": self.shared.folder.name if self.shared else None,
         }
+
+    @cached_property
+    def shared(self) -> SharedDedupStage | None:
+        """The stage of the kind's shared first steps (minhash: signatures and buckets), or None."""
+        shared_key = self.spec.build().shared_key()
+        if shared_key is None:
+            return None
+        return SharedDedupStage(self.spec, shared_key, self.input_folder, self.executor, self.root)
+
+    def steps(self) -> list:
+        """The steps this stage runs itself (after the shared stage's, when the kind has one)."""
+        if self.shared is None:
+            return self.spec.steps(self.input_folder, self.folder, self.executor)
+        return self.spec.build().steps_after_shared(self.input_folder, self.shared.folder, self.folder, self.executor)
 
     def compute(self) -> dict[str, Any]:
         """Every step of the dedup kind, each a datatrove executor run with its own logs and completion markers (not
@@ -75,7 +92,11 @@ class DedupStage(Stage):
             summary = {"in": dict(ZERO), "kept": dict(ZERO), "dropped": {}, "details": {}, "unaccounted": 0}
             return {"summary": summary, "step_seconds": {}}
         step_stats, timings = {}, {}
-        for step in self.spec.steps(self.input_folder, self.folder, self.executor):
+        if self.shared is not None:  # reused when another stage (another threshold) computed it
+            shared = self.shared.run()
+            step_stats |= self.shared.step_stats()
+            timings |= {f"shared.{k}": v for k, v in shared.manifest.get("step_seconds", {}).items()}
+        for step in self.steps():
             t0 = time.time()
             logs = self.folder / "logs" / step.name
             run_pipeline(step.pipeline, step.tasks, step.workers, logs, self.executor)  # SLURM: in the prepare job
@@ -84,6 +105,49 @@ class DedupStage(Stage):
         all_steps = PipelineStats([s for stats in step_stats.values() for s in stats.stats])
         (self.folder / "stats.json").write_text(all_steps.to_json())
         return {"summary": summarize_dedup(step_stats, self.spec), "step_seconds": timings}
+
+
+@dataclass
+class SharedDedupStage(Stage):
+    """A dedup kind's first steps that fewer parameters decide (``DedupKind.shared_key``: minhash signatures and LSH
+    buckets), shared by the dedup stages that differ only in other parameters (thresholds)."""
+
+    spec: DedupSpec
+    shared_key: dict[str, Any]
+    input_folder: Path
+    executor: ExecutorConfig
+    root: Path
+
+    kind = "dedup-shared"
+
+    @cached_property
+    def key(self) -> dict[str, Any]:
+        import datatrove
+
+        return {
+            "stage": "dedup-shared",
+            "shared": self.shared_key,
+            "input": self.input_folder.name,
+            "tasks": self.executor.tasks,
+            "datatrove": getattr(datatrove, "__version__", "unknown"),
+            "code": DEDUP_CODE_VERSION,
+        }
+
+    def steps(self) -> list:
+        return self.spec.build().shared_steps(self.input_folder, self.folder, self.executor)
+
+    def step_stats(self) -> dict[str, Any]:
+        return {step.name: merged_stats(self.folder / "logs" / step.name, step.tasks) for step in self.steps()}
+
+    def compute(self) -> dict[str, Any]:
+        from pipelines.executors import run_pipeline
+
+        timings = {}
+        for step in self.steps():
+            t0 = time.time()
+            run_pipeline(step.pipeline, step.tasks, step.workers, self.folder / "logs" / step.name, self.executor)
+            timings[step.name] = round(time.time() - t0, 2)
+        return {"step_seconds": timings}
 
 
 def summarize_dedup(step_stats: dict[str, Any], spec: DedupSpec) -> dict[str, Any]:

@@ -57,26 +57,41 @@ def minhash_config(spec: DedupKind):
 
 
 def minhash_steps(spec: DedupKind, input_folder: Path, folder: Path, executor: ExecutorConfig) -> list[Step]:
-    """signatures -> buckets -> clusters -> (containment) -> decisions -> apply."""
+    """signatures -> buckets -> clusters -> (containment) -> decisions -> apply, all in ``folder``."""
+    return minhash_shared_steps(spec, input_folder, folder, executor) + minhash_decision_steps(
+        spec, input_folder, folder, folder, executor
+    )
+
+
+def minhash_shared_steps(spec: DedupKind, input_folder: Path, shared: Path, executor: ExecutorConfig) -> list[Step]:
+    """signatures -> buckets, in ``shared``: decided by the shingling and LSH parameters only (not the thresholds),
+    so stages that differ in thresholds alone share them (``MinhashDedup.shared_key``)."""
     from datatrove.pipeline.dedup.minhash import MinhashDedupBuckets
 
+    cfg = minhash_config(spec)
+    bucket_tasks = spec.num_buckets * spec.tasks_per_bucket
+    buckets = MinhashDedupBuckets(str(shared / "signatures"), str(shared / "buckets"), config=cfg)
+    return [
+        _minhash_signatures(spec, cfg, input_folder, shared, executor),
+        Step("buckets", [buckets], bucket_tasks, _workers(executor, bucket_tasks, many=True)),
+    ]
+
+
+def minhash_decision_steps(
+    spec: DedupKind, input_folder: Path, shared: Path, folder: Path, executor: ExecutorConfig
+) -> list[Step]:
+    """clusters -> (containment) -> decisions -> apply in ``folder``, reading signatures and buckets in ``shared``."""
     from pipelines.dedup.apply import ApplyDedupDecisions
     from pipelines.dedup.containment import ContainmentIndex
 
     cfg = minhash_config(spec)
-    bucket_tasks = spec.num_buckets * spec.tasks_per_bucket
-    buckets = MinhashDedupBuckets(str(folder / "signatures"), str(folder / "buckets"), config=cfg)
-    steps = [
-        _minhash_signatures(spec, cfg, input_folder, folder, executor),
-        Step("buckets", [buckets], bucket_tasks, _workers(executor, bucket_tasks, many=True)),
-        Step("clusters", [_minhash_clusters(spec, cfg, folder, executor.tasks)], 1, 1),
-    ]
+    steps = [Step("clusters", [_minhash_clusters(spec, cfg, shared, folder, executor.tasks)], 1, 1)]
     if spec.containment != "off":
         shards = spec.containment_shards
-        samples, clustering = str(folder / "samples"), str(folder / "clustering")
+        samples, clustering = str(shared / "samples"), str(folder / "clustering")
         index = ContainmentIndex(samples, clustering, str(folder / "containment"), spec.containment_max_books)
         steps.append(Step("containment", [index], shards, _workers(executor, shards, True)))
-    steps.append(Step("decisions", [_minhash_decide(spec, folder, executor.tasks)], 1, 1))
+    steps.append(Step("decisions", [_minhash_decide(spec, shared, folder, executor.tasks)], 1, 1))
     apply = ApplyDedupDecisions(str(folder / "decisions"), spec.id, exclusion_writer=_exclusion(spec, folder))
     steps.append(_apply_steps(input_folder, folder, spec, [apply], executor))
     return steps
@@ -103,13 +118,13 @@ def _minhash_signatures(spec: DedupKind, cfg, input_folder: Path, folder: Path, 
     return Step("signatures", [reader, sig], executor.tasks, _workers(executor, executor.tasks))
 
 
-def _minhash_clusters(spec: DedupKind, cfg, folder: Path, input_tasks: int):
+def _minhash_clusters(spec: DedupKind, cfg, shared: Path, folder: Path, input_tasks: int):
     from pipelines.dedup.minhash_cluster import BookMinhashCluster
 
     return BookMinhashCluster(
-        str(folder / "buckets"),
-        str(folder / "signatures"),
-        str(folder / "docs"),
+        str(shared / "buckets"),
+        str(shared / "signatures"),
+        str(shared / "docs"),
         str(folder / "clustering"),
         str(folder / "clusters.jsonl"),
         cfg,
@@ -122,12 +137,12 @@ def _minhash_clusters(spec: DedupKind, cfg, folder: Path, input_tasks: int):
     )
 
 
-def _minhash_decide(spec: DedupKind, folder: Path, input_tasks: int):
+def _minhash_decide(spec: DedupKind, shared: Path, folder: Path, input_tasks: int):
     from pipelines.dedup.decide import MinhashDecide
 
     contain = spec.containment != "off"
     return MinhashDecide(
-        str(folder / "docs"),
+        str(shared / "docs"),
         str(folder / "clustering"),
         str(folder / "decisions"),
         input_tasks=input_tasks,

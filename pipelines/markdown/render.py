@@ -1,0 +1,143 @@
+"""Segments (``segments.py``) written as Markdown blocks.
+
+- A body segment is a paragraph (lines joined as in ``heuristic.join_lines``). The first body segment of a page
+  continues the paragraph left open at the end of the page before, which stays open when its last line does not
+  end a sentence (``heuristic.SENTENCE_END``), is no title-page text, and no heading comes between.
+- A heading is ``#`` x level + its lines joined.
+- The footnotes of a page (and its marginalia with ``marginalia: notes``) become Markdown footnotes ``[^n]``,
+  numbered through the book: the references at the end of the page's last paragraph (inside it, where the page
+  ends, when the paragraph runs on), the definitions ``[^n]: note`` right after that paragraph; a page without a
+  paragraph hands its notes to the next paragraph. ``inline`` marginalia are paragraphs of their own, after the
+  paragraph they interrupt; ``drop`` leaves them out.
+- Page markers (``<!-- page N -->``, N from 1) are blocks of their own, or inline where a paragraph runs over the
+  page break (an HTML comment inside a paragraph is allowed in CommonMark).
+- Text that Markdown would read as syntax is escaped with a backslash: a paragraph starting with one of
+  ``- # > + * = | _ ~ ` <`` or with ``1.``/``1)``, a ``[^`` anywhere, a heading ending in ``#``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from pipelines.markdown.heuristic import HYPHENS, SENTENCE_END
+from pipelines.markdown.segments import Segment
+
+_LEADING = re.compile(r"^(?:[-#>+*=|_~`<]|\d+(?=[.)](?:\s|$)))")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def escape(text: str) -> str:
+    """Backslashes before what Markdown would read as block syntax or a footnote reference."""
+    text = text.replace("[^", "\\[^")
+    m = _LEADING.match(text)
+    if m is None:
+        return text
+    end = m.end()
+    return text[:end] + "\\" + text[end:] if text[0].isdigit() else "\\" + text
+
+
+def join_pieces(pieces: list[tuple[str, str]]) -> str:
+    """Text lines ("text"), page markers ("raw") and footnote references ("ref", right after the text) joined by
+    spaces, except right after a line ending in a hyphen after a letter (the next text follows directly, the hyphen
+    kept)."""
+    out, glue = "", False
+    for kind, s in pieces:
+        out = s if not out else out + ("" if glue or kind == "ref" else " ") + s
+        if kind == "text":
+            glue = len(s) > 1 and s[-1] in HYPHENS and _LETTER.match(s[-2]) is not None
+    return out
+
+
+class MarkdownBlocks:
+    """Collects the blocks of one book; ``page`` for each page's segments, then ``finish``."""
+
+    def __init__(self, marginalia: str, page_markers: bool, counts: Counter) -> None:
+        self.marginalia, self.page_markers, self.counts = marginalia, page_markers, counts
+        self.blocks: list[str] = []
+        self.para: list[tuple[str, str]] = []  # the open paragraph
+        self.para_page = -1  # page of its last line
+        self.para_role: str | None = None  # role of its last segment
+        self.after: list[str] = []  # blocks that wait for the open paragraph to close
+        self.waiting: list[tuple[str, str]] = []  # (reference, definition) of notes with no paragraph yet
+        self.last: tuple[int, int] | None = None  # (block index, page) of the last closed paragraph
+        self.notes = 0
+
+    def close(self) -> None:
+        if not self.para:
+            return
+        if self.waiting:
+            self.para.append(("ref", "".join(r for r, _ in self.waiting)))
+            self.after[:0] = [d for _, d in self.waiting]
+            self.waiting = []
+        self.blocks.append(join_pieces(self.para))
+        self.last = (len(self.blocks) - 1, self.para_page)
+        self.blocks.extend(self.after)
+        self.para, self.after = [], []
+        self.counts["paragraphs"] += 1
+
+    def page(self, p: int, segments: list[Segment]) -> None:
+        marker = f"<!-- page {p + 1} -->" if self.page_markers else None
+        if marker:
+            (self.para.append(("raw", marker)) if self.para else self.blocks.append(marker))
+        runs_on = bool(self.para)
+        notes: list[str] = []
+        for seg in segments:
+            if seg.kind == "body":
+                if not runs_on:
+                    self.close()
+                runs_on = False
+                first = not self.para
+                self.para.extend(
+                    ("text", escape(t) if first and i == 0 else t.replace("[^", "\\[^"))
+                    for i, t in enumerate(seg.lines)
+                )
+                self.para_page, self.para_role = p, seg.role
+            elif seg.kind == "heading":
+                self.close()
+                runs_on = False
+                text = join_pieces([("text", t.replace("[^", "\\[^")) for t in seg.lines])
+                self.blocks.append("#" * seg.level + " " + (text[:-1] + "\\#" if text.endswith("#") else text))
+                self.counts[f"headings_h{seg.level}"] += 1
+            elif seg.kind == "footnote" or self.marginalia == "notes":
+                notes.append(join_pieces([("text", t.replace("[^", "\\[^")) for t in seg.lines]))
+                self.counts[f"notes_{seg.kind}"] += 1
+            elif self.marginalia == "inline":
+                block = escape(join_pieces([("text", t) for t in seg.lines]))
+                (self.after.append(block) if self.para else self.blocks.append(block))
+                self.counts["marginalia_inline"] += len(seg.lines)
+            else:
+                self.counts["marginalia_dropped"] += len(seg.lines)
+        if notes:
+            self._notes(p, notes)
+        if self.para and (self.para_role == "title-page" or SENTENCE_END.search(self.para_text_end())):
+            self.close()
+
+    def para_text_end(self) -> str:
+        return next((s for kind, s in reversed(self.para) if kind == "text"), "")
+
+    def _notes(self, p: int, notes: list[str]) -> None:
+        pairs = []
+        for note in notes:
+            self.notes += 1
+            pairs.append((f"[^{self.notes}]", f"[^{self.notes}]: {note}"))
+        refs = "".join(r for r, _ in pairs)
+        if self.para:
+            self.para.append(("ref", refs))
+            self.after.extend(d for _, d in pairs)
+        elif self.last is not None and self.last[1] == p:
+            i = self.last[0]
+            self.blocks[i] += refs
+            self.blocks[i + 1 : i + 1] = [d for _, d in pairs]
+        else:
+            self.waiting.extend(pairs)
+
+    def finish(self, held: list[str]) -> str:
+        if held:  # a drop capital with no word after it
+            self.para.append(("text", "".join(held)))
+        self.close()
+        if self.waiting:
+            if self.last is not None:
+                self.blocks[self.last[0]] += "".join(r for r, _ in self.waiting)
+            self.blocks.extend(d for _, d in self.waiting)
+        return "\n\n".join(self.blocks)
