@@ -12,10 +12,11 @@ set and scored on S only, so no page it is scored on was seen in training. On th
 - (c) ``page_furniture`` with the layout deleted and no model: the repetition heuristic.
 
 Furniture: precision/recall/F1 over line records of the lines each removes (gold: role in ``FURNITURE``). Headings:
-(a) the role read from the file, (b) the classifier's class ``heading``, (c) the release Markdown's capitalisation
-rule (``ablations/publish/markdown.py``: an ALL CAPS first line of a paragraph or a Title Case one-line paragraph;
-paragraphs split at blank lines), scored against gold role ``heading`` over the lines with a record. WER of the page
-text against its gold main text (non-furniture lines) before and after each system, summed over pages.
+(a) the role read from the file, (b) the classifier's class ``heading``, (c) the Markdown writer's capitalisation
+rule for books without roles (``pipelines/markdown/heuristic.py``: an ALL CAPS first line of a paragraph or a Title
+Case one-line paragraph; paragraphs split at blank lines), scored against gold role ``heading`` over the lines with a
+record. WER of the page text against its gold main text (non-furniture lines) before and after each system,
+summed over pages.
 """
 
 from __future__ import annotations
@@ -35,12 +36,12 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from ablations.publish.markdown import is_caps_heading, is_title_heading  # noqa: E402
 from bench.furniture_roles import line_index, removed_lines, sets, shared_data, wer  # noqa: E402
 from filters.cleanup.line_model import book_examples, fit  # noqa: E402
 from filters.cleanup.page_furniture import PageFurniture  # noqa: E402
 from filters.layout import FURNITURE, has_roles, layout_problem  # noqa: E402
 from filters.pages import split_pages  # noqa: E402
+from pipelines.markdown.heuristic import is_caps_heading, is_title_heading  # noqa: E402
 from pipelines.train_line_roles import LabelledBook  # noqa: E402
 
 
