@@ -71,7 +71,8 @@ def check_models(blocks: list[BlockSpec]) -> None:
     """Fail before anything runs when a block's trained model file is missing, naming the block and the file."""
     missing = [
         f"block {block_id!r} reads model file {m['path']}, which does not exist: train it first "
-        "(python -m filters.signals.train_cer, train_kenlm or train_fasttext; see the README's signal table)"
+        "(python -m filters.signals.train_cer, train_kenlm or train_fasttext, see the README's signal table; "
+        "python -m pipelines.train_line_roles for page_furniture's line_model)"
         for block_id, models in model_fingerprints(blocks).items()
         for m in models
         if m["sha256"] is None

@@ -9,6 +9,7 @@ match when equal or similar enough (OCR errors).
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 
@@ -18,16 +19,9 @@ from rapidfuzz.fuzz import ratio
 
 from filters.cleanup.base import PageRewriter
 from filters.cleanup.furniture_roles import furniture_by_role, update_layout
+from filters.cleanup.furniture_shapes import SIGNATURE, line_key
 from filters.layout import FURNITURE, ROLES
 from filters.textview import TextView
-
-# a token that is a page number: arabic digits (OCR may read 1 as l or I, 0 as o or O, 5 as S) or a roman numeral
-_NUMBER_CHARS = set("0123456789lIoOS|!")
-_ROMAN = re.compile(r"(?=[ivxlcdm]+$)m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})j?$")
-_DECORATION = "()[]{}<>.,;:*'\"‘’“”-–—_~·•|/\\"
-_NON_LETTERS = re.compile(r"[\W\d_]+")
-# a printed signature mark: B, B2, Bb2, B 2, A iij, *2
-_SIGNATURE = re.compile(r"^(?:([A-Z])\1?[a-z]?\s*(?:\d{1,2}|[ivxj]{1,5})?|\*{1,3}\s*\d{0,2})$")
 
 NOTICES = (
     "digitized by",
@@ -45,36 +39,6 @@ NOTICES = (
     "https://archive.org",
     "www.archive.org/details",
 )
-
-
-def _number(token: str) -> bool:
-    t = token.strip(_DECORATION)
-    if not t:
-        return False
-    if t.isdigit():
-        return True
-    if any(c.isdigit() for c in t) and all(c in _NUMBER_CHARS for c in t.replace("-", "").replace(".", "")):
-        return True
-    # roman page numbers: lower case (front matter) or two letters or more (a lone capital I, L, D is a word)
-    return (t.islower() or len(t) > 1) and len(t) <= 7 and _ROMAN.match(t.lower()) is not None
-
-
-def line_key(line: str, max_words: int, min_key_chars: int) -> tuple[str, str] | None:
-    """(kind, key) of a candidate line: ("number", "#"), ("signature", "$"), ("text", letters) or None."""
-    tokens = line.split()
-    if not tokens or len(tokens) > max_words:
-        return None
-    if _SIGNATURE.match(" ".join(tokens)):
-        return "signature", "$"
-    lo, hi = 0, len(tokens)
-    while lo < hi and (_number(tokens[lo]) or not tokens[lo].strip(_DECORATION)):
-        lo += 1
-    while hi > lo and (_number(tokens[hi - 1]) or not tokens[hi - 1].strip(_DECORATION)):
-        hi -= 1
-    if lo == hi:
-        return ("number", "#") if any(_number(t) for t in tokens) else None
-    key = _NON_LETTERS.sub("", " ".join(tokens[lo:hi]).lower())
-    return ("text", key) if len(key) >= min_key_chars else None
 
 
 def extract(choices: list[str], key: str, cutoff: float) -> list[int]:
@@ -104,11 +68,16 @@ class PageFurniture(PageRewriter):
     With ``by_role="auto"`` a book whose ``page_layout`` tags lines with roles (ALTO, PAGE; ``filters/layout.py``)
     loses exactly the lines whose role is in ``furniture_roles`` on every page whose layout matches its text, and
     the heuristic runs only on its other pages (counted ``roles_fallback_<reason>``); ``"never"`` ignores roles.
-    The layout and ``page_regions`` are moved to the remaining lines.
+    The layout and ``page_regions`` are moved to the remaining lines. With ``line_model`` (a file made by
+    ``python -m pipelines.train_line_roles``, ``filters/cleanup/line_model.py``) the pages not decided by role are
+    decided by the line-role classifier instead of the heuristic: the lines it classes as one of
+    ``furniture_roles`` go. Order: roles from the file > classifier > heuristic; ``metadata["page_furniture_by"]``
+    records how many pages of the book each decided (``role``, ``model``, ``heuristic``).
 
     Stats: ``lines_removed`` and one counter per kind: ``running_heads``, ``page_numbers``, ``signatures``,
     ``catchwords``, ``notices``, ``repeated_lines``, and by role ``role_<role>`` (``role_running_title``, ...);
-    ``pages_by_role``, ``roles_fallback_<reason>`` (pages), ``layout_lines_dropped``, ``regions_dropped``.
+    ``pages_by_role``, ``roles_fallback_<reason>`` (pages), ``layout_lines_dropped``, ``regions_dropped``; with a
+    model ``model_<role>`` (lines), ``pages_by_model``, ``model_skipped_empty_page`` (pages without a line).
     """
 
     name = "🗂️ page furniture"
@@ -127,6 +96,7 @@ class PageFurniture(PageRewriter):
         repeated_line_fraction: float = 0.5,
         by_role: str = "auto",
         furniture_roles: tuple[str, ...] = FURNITURE,
+        line_model: str = "",
     ):
         super().__init__()
         if by_role not in ("auto", "never"):
@@ -135,6 +105,8 @@ class PageFurniture(PageRewriter):
             raise ValueError(f"page_furniture: furniture_roles: unknown roles {unknown}; known: {list(ROLES)}")
         self.by_role = by_role
         self.furniture_roles = tuple(furniture_roles)
+        self.line_model = os.path.expanduser(line_model) if line_model else ""
+        self._model = None
         self.edge_lines = edge_lines
         self.window = window
         self.min_repeats = min_repeats
@@ -145,6 +117,29 @@ class PageFurniture(PageRewriter):
         self.catchwords = catchwords
         self.notices = tuple(" ".join(n.lower().split()) for n in notices)
         self.repeated_line_fraction = repeated_line_fraction
+
+    @classmethod
+    def model_files(cls, params: dict) -> list[str]:
+        return [os.path.expanduser(params["line_model"])] if params.get("line_model") else []
+
+    @property
+    def model(self):
+        """The line-role classifier, loaded on first use (errors name ``line_model`` and the file)."""
+        if self._model is None:
+            from filters.cleanup.line_model import load_model
+
+            self._model = load_model(self.line_model, key="page_furniture: line_model")
+        return self._model
+
+    def by_model(self, page_lines: list[list[str]], pages: list[str], todo: set[int]) -> dict[int, dict[int, str]]:
+        """{page: {line index: stats key}} of the pages ``todo`` as the line-role classifier decides them."""
+        empty = {p for p in todo if not any(line.strip() for line in page_lines[p])}
+        if empty:
+            self.stat_update("model_skipped_empty_page", value=len(empty))
+        classes = self.model.book_roles(page_lines, self.find(page_lines, pages), todo - empty)
+        self.stat_update("pages_by_model", value=len(classes))
+        keys = {r: "model_" + r.replace("-", "_") for r in self.furniture_roles}
+        return {p: {i: keys[c] for i, c in got.items() if c in keys} for p, got in classes.items()}
 
     def candidates(self, lines: list[str]) -> list[tuple[str, str, str, int]]:
         """(edge, kind, key, line index) of the first and last ``edge_lines`` lines of a page that have a key.
@@ -252,7 +247,7 @@ class PageFurniture(PageRewriter):
             if not here or not nxt:
                 continue
             tokens = page_lines[p][here[-1]].split()
-            if len(tokens) == 2 and _SIGNATURE.match(tokens[0]):
+            if len(tokens) == 2 and SIGNATURE.match(tokens[0]):
                 tokens = tokens[1:]
             if len(tokens) != 1:
                 continue
@@ -269,10 +264,16 @@ class PageFurniture(PageRewriter):
                 self.stat_update(f"roles_fallback_{why}", value=n)
             if by_role:
                 self.stat_update("pages_by_role", value=len(by_role))
+        todo = set(range(len(page_lines))) - set(by_role)
+        by_model = self.by_model(page_lines, view.pages, todo) if self.line_model and todo else {}
         found: dict[int, dict[int, str]] = {}
-        if len(page_lines) >= self.min_pages and len(by_role) < len(page_lines):
-            found = {p: g for p, g in self.find(page_lines, view.pages).items() if p not in by_role}
-        found |= {p: g for p, g in by_role.items() if g}
+        if len(page_lines) >= self.min_pages and len(by_role) + len(by_model) < len(page_lines):
+            found = {
+                p: g for p, g in self.find(page_lines, view.pages).items() if p not in by_role and p not in by_model
+            }
+        doc.metadata["page_furniture_by"] = {"role": len(by_role), "model": len(by_model),
+                                             "heuristic": len(page_lines) - len(by_role) - len(by_model)}  # fmt: skip
+        found |= {p: g for p, g in (by_role | by_model).items() if g}
         if not found:
             return None
         pages = list(view.pages)

@@ -1,0 +1,179 @@
+"""The line-role classifier: a line's features (``filters/cleanup/line_features.py``) -> its layout role.
+
+For OCR without layout (plain text, hOCR): learned from books whose reader gave every line a role (ALTO SegmOnto
+tags, PAGE region types; ``metadata.page_layout``), trained by ``python -m pipelines.train_line_roles`` and used by
+``page_furniture`` with ``line_model``. A gradient-boosted tree ensemble (scikit-learn's
+``HistGradientBoostingClassifier``, which takes missing values) over the classes of ``CLASSES``: the furniture
+roles and the roles that matter to the running text (``heading``, ``footnote``, ``marginalia``); the other
+main-text roles (title page, drop capital, table, figure) count as ``text``. A line is furniture when the
+probabilities of the furniture classes add up to ``threshold`` or more. Books (sets) are weighted by one over the
+square root of their lines, so one large set does not decide alone, and furniture classes by one over the square
+root of their lines (relative to text), so the rare ones (signatures: a few dozen lines) are not drowned by text.
+Furniture lines of more than ``max_furniture_words`` words are left out of training: in these sets they are body
+text in a zone tagged as furniture (lat_cremma: 40 lines of text in a ``RunningTitle`` block), a gold error the
+model should not learn.
+
+Saved as one ``joblib`` file holding the estimator, its classes, the feature names with their fingerprint and the
+training record (also written beside it as ``<file>.json``). Loading checks the format and the fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from filters.cleanup.line_features import FEATURES, book_features
+from filters.layout import FURNITURE, layout_problem, line_roles
+
+FORMAT = "finebooks-line-roles/1"
+CLASSES = ("text", "heading", "footnote", "marginalia", *FURNITURE)
+_AS_TEXT = ("title-page", "drop-capital", "table", "figure", "other")
+PARAMS: dict = {
+    "max_iter": 200, "learning_rate": 0.08, "max_leaf_nodes": 15, "min_samples_leaf": 10, "l2_regularization": 1.0,
+    "threshold": 0.5, "class_weights": True, "max_furniture_words": 4,
+}  # fmt: skip
+
+
+def fingerprint() -> str:
+    """sha256 (first 16 hex digits) of the format, the feature names and the classes: a model is usable when equal."""
+    return hashlib.sha256(json.dumps([FORMAT, FEATURES, CLASSES]).encode()).hexdigest()[:16]
+
+
+def label(role: str | None) -> str | None:
+    """The class of a gold role (None: not a training line)."""
+    if role is None:
+        return None
+    return "text" if role in _AS_TEXT else role if role in CLASSES else None
+
+
+def book_examples(page_lines: list[list[str]], layouts: list, heuristic: dict) -> tuple[list, list[str], list]:
+    """Feature rows, classes and (page, line index) of the non-blank lines with a role, on the pages whose layout
+    describes their text; the features of every line still see the whole book."""
+    rows, labels, where = [], [], []
+    for p, (idx, feats) in enumerate(book_features(page_lines, heuristic)):
+        layout = layouts[p] if p < len(layouts) else None
+        page = "\n".join(page_lines[p])
+        if layout is None or layout_problem(layout, page) is not None:
+            continue
+        roles = line_roles(layout, page)
+        for i, row in zip(idx, feats, strict=True):
+            if (c := label(roles.get(i))) is not None:
+                rows.append(row)
+                labels.append(c)
+                where.append((p, i))
+    return rows, labels, where
+
+
+def group_weights(groups: list[str]) -> np.ndarray:
+    counts: dict[str, int] = {}
+    for g in groups:
+        counts[g] = counts.get(g, 0) + 1
+    w = np.array([1 / math.sqrt(counts[g]) for g in groups])
+    return w / w.mean()
+
+
+@dataclass
+class LineModel:
+    estimator: object
+    classes: tuple[str, ...]
+    threshold: float = PARAMS["threshold"]
+    record: dict = field(default_factory=dict)
+
+    def proba(self, rows) -> np.ndarray:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="openmp"):  # a book at a time: one thread (see cer_model)
+            return self.estimator.predict_proba(np.asarray(rows, dtype=float))
+
+    def predict(self, rows) -> tuple[list[str], np.ndarray]:
+        """(most likely class, probability of furniture) of every row."""
+        if len(rows) == 0:
+            return [], np.zeros(0)
+        p = self.proba(rows)
+        furn = [j for j, c in enumerate(self.classes) if c in FURNITURE]
+        return [self.classes[j] for j in p.argmax(axis=1)], p[:, furn].sum(axis=1)
+
+    def book_roles(self, page_lines: list[list[str]], heuristic: dict, pages: set[int]) -> dict[int, dict[int, str]]:
+        """{page: {line index: class}} of the non-blank lines of ``pages``; a furniture line's class is its most
+        likely furniture class, a main-text line's its most likely class."""
+        feats = book_features(page_lines, heuristic)
+        keys = [(p, i) for p in sorted(pages) for i in feats[p][0]]
+        rows = [r for p in sorted(pages) for r in feats[p][1]]
+        if not rows:
+            return {p: {} for p in pages}
+        prob = self.proba(rows)
+        furn = np.array([c in FURNITURE for c in self.classes])
+        out: dict[int, dict[int, str]] = {p: {} for p in pages}
+        for (p, i), pr in zip(keys, prob, strict=True):
+            is_furniture = pr[furn].sum() >= self.threshold
+            pick = np.where(furn == is_furniture, pr, -1.0).argmax()
+            out[p][i] = self.classes[pick]
+        return out
+
+    def save(self, path: str | Path) -> str:
+        """Write the model file and ``<file>.json``; return the file's sha256."""
+        import joblib
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump({"format": FORMAT, "fingerprint": fingerprint(), "features": list(FEATURES),
+                     "classes": list(self.classes), "threshold": self.threshold, "estimator": self.estimator,
+                     "record": self.record}, path)  # fmt: skip
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        Path(f"{path}.json").write_text(json.dumps({**self.record, "sha256": digest}, indent=2) + "\n")
+        return digest
+
+
+def fit(rows, labels: list[str], groups: list[str], seed: int = 0, params: dict | None = None) -> LineModel:
+    """A fitted ``LineModel`` (no record yet) on feature rows, their classes and their set (for weights)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    params = {**PARAMS, **(params or {})}
+    rows = np.asarray(rows, dtype=float)
+    labels = np.asarray(labels)
+    keep = ~(np.isin(labels, FURNITURE) & (rows[:, FEATURES.index("words")] > params["max_furniture_words"]))
+    rows, labels, groups = rows[keep], labels[keep], np.asarray(groups)[keep]
+    w = group_weights(list(groups))
+    if params["class_weights"]:  # furniture classes by one over the square root of their lines, relative to text
+        n = {c: int((labels == c).sum()) for c in set(labels)}
+        w = w * np.array([math.sqrt(n.get("text", n[c]) / n[c]) if c in FURNITURE else 1.0 for c in labels])
+    est = HistGradientBoostingClassifier(
+        max_iter=params["max_iter"], learning_rate=params["learning_rate"], max_leaf_nodes=params["max_leaf_nodes"],
+        min_samples_leaf=params["min_samples_leaf"], l2_regularization=params["l2_regularization"],
+        random_state=seed,
+    )  # fmt: skip
+    est.fit(rows, labels, sample_weight=w / w.mean())
+    model = LineModel(est, tuple(str(c) for c in est.classes_), params["threshold"])
+    model.record = {"dropped_long_furniture": int((~keep).sum())}
+    return model
+
+
+class LineModelError(ValueError):
+    """A line-role model file that cannot be used, naming it."""
+
+
+def load_model(path: str | Path, key: str = "line_model") -> LineModel:
+    """The model in ``path`` (named by the parameter ``key`` in errors)."""
+    import joblib
+
+    path = Path(path).expanduser()
+    train = f"python -m pipelines.train_line_roles --out {path} --train alto:<folder of role-tagged ALTO> ..."
+    if not path.is_file():
+        raise FileNotFoundError(f"{key}: line-role model {str(path)!r} not found; train one with: {train}")
+    try:
+        data = joblib.load(path)
+    except Exception as e:  # noqa: BLE001 (any unpickling failure is a bad model file)
+        raise LineModelError(f"{key}: {path}: not a line-role model file ({e.__class__.__name__}: {e})") from e
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise LineModelError(f"{key}: {path}: not a line-role model file (expected format {FORMAT})")
+    if data.get("fingerprint") != fingerprint():
+        raise LineModelError(
+            f"{key}: {path}: trained on features {data.get('features')} (fingerprint {data.get('fingerprint')}), "
+            f"this version computes {list(FEATURES)} (fingerprint {fingerprint()}): retrain it with: {train}"
+        )
+    return LineModel(data["estimator"], tuple(data["classes"]), data["threshold"], data.get("record", {}))
