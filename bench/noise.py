@@ -22,17 +22,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ablations.decide.power import load_runs  # noqa: E402
-from ablations.decide.stats import decide  # noqa: E402
+from ablations.decide.stats import average_checkpoints, decide  # noqa: E402
 
 
 def averaged(evals: list[dict], k: int) -> dict[str, list[dict]]:
-    """Item scores averaged over the last ``k`` checkpoints of a run."""
-    last = evals[-k:]
-    out = {}
-    for task, rows in last[0]["tasks"].items():
-        by_ckpt = [{r["id"]: r["score"] for r in e["tasks"][task]} for e in last]
-        out[task] = [{"id": r["id"], "score": float(np.mean([c[r["id"]] for c in by_ckpt]))} for r in rows]
-    return out
+    """Item scores averaged over the last ``k`` checkpoints of a run (what ``ablation.average_checkpoints`` does)."""
+    return average_checkpoints(evals, k)
 
 
 def task_sd(b: list[dict], v: list[dict]) -> dict[str, float]:

@@ -19,8 +19,8 @@ at each setting: a scale and a learning-rate protocol.
 - Candidates (``expected``: the known answer, where there is one): ``gold`` swaps the OCR side of every ICDAR
   source for its gold transcription (known good: never drop); ``keep_noisiest`` keeps only the pages whose
   estimated CER is above 10% (removes the clean part: known bad, never keep); ``random_drop`` drops a random 10% of
-  the books (near-neutral: the quickstart's data is only 1.3 epochs at its budget, so a small loss would not be
-  wrong, a keep would); the real book blocks: the quickstart's candidates (page_furniture, ocr_quality_filter) and
+  the books (near-neutral: at the quickstart's budget (100k tokens since 2026-11-30) a run sees under one epoch,
+  so a keep would be wrong and a small loss doubtful); the real book blocks: the quickstart's candidates (page_furniture, ocr_quality_filter) and
   dehyphenate and unwrap_lines with their parameters pinned in configs/blocks/cleanup.yaml.
 
 Each (scale, protocol, candidate, seed) run's final scores are appended to ``<work>/results.jsonl`` as soon as it

@@ -64,3 +64,17 @@ def test_looks_at_one_comparison_share_the_error_rate():
 
     assert per_look_confidence(0.95, 3, 3) == 0.95
     assert abs(per_look_confidence(0.95, 3, 5) - (1 - 0.05 / 3)) < 1e-12
+
+
+def test_average_checkpoints_means_each_items_score_over_the_last_k():
+    from ablations.decide.stats import average_checkpoints
+
+    def ckpt(step: int, scores: dict[str, float]) -> dict:
+        return {"step": step, "tasks": {"t": [{"id": i, "score": s, "acc": step} for i, s in scores.items()]}}
+
+    evals = [ckpt(1, {"a": 0.0, "b": 9.0}), ckpt(2, {"a": 1.0, "b": 2.0}), ckpt(3, {"a": 3.0, "b": 4.0})]
+    assert average_checkpoints(evals, 1) == evals[-1]["tasks"]
+    two = average_checkpoints(evals, 2)["t"]
+    assert [(r["id"], r["score"], r["acc"]) for r in two] == [("a", 2.0, 3), ("b", 3.0, 3)]
+    assert [r["score"] for r in average_checkpoints(evals, 10)["t"]] == [4 / 3, 5.0]  # fewer checkpoints: all
+    assert evals[-1]["tasks"]["t"][0]["score"] == 3.0  # the run's own record is left as it was

@@ -31,6 +31,7 @@ SLURM = [
 ]
 TINY = [  # the quickstart at a tiny size: both candidates, 2 seeds, 4 checkpoints of a 40k-token budget
     "training.token_budget=40960",
+    "training.checkpoints=4",
     "training.threads=1",
     "ablation.seeds=2",
     "ablation.max_seeds=2",

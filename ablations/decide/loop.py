@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ablations.decide.guard import LOG_FILE, alarm, books_kept, failure_reason, removed_shares, untrained
 from ablations.decide.progress import clear_verdicts, report_verdict
 from ablations.decide.rates import at_rate, decide_at_rates
-from ablations.decide.stats import Verdict, decide
+from ablations.decide.stats import Verdict, average_checkpoints, decide
 from ablations.decide.sweep import sweep_line, sweep_records
 from ablations.eval.evaluator import Evaluator
 from ablations.recipe.candidates import CandidateSpec, CandidateVariant
@@ -190,9 +190,11 @@ class Ablation:
 
     # --- the loop --------------------------------------------------------------------------------------------
     def final_results(self, v: Variant, seeds: list[int]) -> list[dict | None]:
-        """Scores at the last checkpoint of each seed's run (None for a run still to do, in plan mode)."""
+        """The scores each seed's run is decided on: its last checkpoint's, or their mean over the last
+        ``ablation.average_checkpoints`` checkpoints (None for a run still to do, in plan mode)."""
         runs = [self.train(v, s) for s in seeds]
-        return [r["evals"][-1]["tasks"] if r else None for r in runs]
+        k = self.cfg.ablation.average_checkpoints
+        return [average_checkpoints(r["evals"], k) if r else None for r in runs]
 
     def run(self) -> Variant:
         """The greedy loop; every candidate gets a decision, even one that removes every book or raises."""

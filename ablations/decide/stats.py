@@ -3,7 +3,8 @@
 Runs are paired by seed (same initialisation seed and data-order seed for baseline and variant). For each task
 the item-level ``score`` (continuous: normalised gold log-probability, or -bits per byte) is averaged; the task
 difference (variant - baseline) is divided by the baseline's item standard deviation so that tasks add up in one
-unit, and the aggregate is the weighted mean over tasks, at the last checkpoint.
+unit, and the aggregate is the weighted mean over tasks, at the last checkpoint (or averaged over the last
+``ablation.average_checkpoints``: ``average_checkpoints``).
 
 Interval: a bootstrap over seeds (paired) and items (shared across seeds) gives the standard error of the
 aggregate difference; with only a few seeds a percentile bootstrap is too narrow, so the interval uses a
@@ -33,6 +34,19 @@ class Verdict:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def average_checkpoints(evals: list[dict], k: int) -> dict[str, list[dict]]:
+    """Each task's item rows of a run's last checkpoint, ``score`` averaged over its last ``k`` checkpoints (a
+    checkpoint's scores are noisy on their own; BENCHMARKS.md, "Less noise per run")."""
+    last = evals[-k:]
+    if len(last) == 1:
+        return last[0]["tasks"]
+    out = {}
+    for task, rows in last[-1]["tasks"].items():
+        scores = [{r["id"]: r["score"] for r in e["tasks"][task]} for e in last]
+        out[task] = [r | {"score": sum(c[r["id"]] for c in scores) / len(scores)} for r in rows]
+    return out
 
 
 def _matrix(runs: list[dict[str, list[dict]]], task: str, ids: list[str]) -> np.ndarray:

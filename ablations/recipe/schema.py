@@ -148,6 +148,12 @@ class AblationConfig(Strict):
     max_seeds: int = Field(5, ge=1, description="cap when inconclusive verdicts buy more seeds")
     confidence: float = Field(0.95, gt=0, lt=1)
     bootstrap_samples: int = Field(1000, ge=100)
+    average_checkpoints: int = Field(
+        1,
+        ge=1,
+        description="decide on each item's score averaged over the last N evaluated checkpoints of a run (1: the "
+        "last only); fewer than N checkpoints: all of them",
+    )
     removal_alarm: float = Field(
         0.5,
         gt=0,
