@@ -20,8 +20,9 @@ at each setting: a scale and a learning-rate protocol.
   source for its gold transcription (known good: never drop); ``keep_noisiest`` keeps only the pages whose
   estimated CER is above 10% (removes the clean part: known bad, never keep); ``random_drop`` drops a random 10% of
   the books (near-neutral: at the quickstart's budget (100k tokens since 2026-11-30) a run sees under one epoch,
-  so a keep would be wrong and a small loss doubtful); the real book blocks: the quickstart's candidates (page_furniture, ocr_quality_filter) and
-  dehyphenate and unwrap_lines with their parameters pinned in configs/blocks/cleanup.yaml.
+  so a keep would be wrong and a small loss doubtful); the real book blocks: the quickstart's candidates
+  (page_furniture, ocr_quality_filter) and dehyphenate and unwrap_lines with their parameters pinned in
+  configs/blocks/cleanup.yaml.
 
 Each (scale, protocol, candidate, seed) run's final scores are appended to ``<work>/results.jsonl`` as soon as it
 finishes; a rerun skips those rows (and reuses every finished stage folder). One process at a time per --work.
