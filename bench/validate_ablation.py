@@ -35,6 +35,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 THREADS = 2  # --threads
+AVERAGE = 1  # --average-checkpoints: decide on scores averaged over the last N checkpoints
 SHARED = Path(os.environ.get("FINEBOOKS_SHARED_DATA") or REPO.parent / "shared" / "data")
 
 
@@ -75,7 +76,7 @@ def base_config(
                 },
             ]
         },
-        "ablation": {"seeds": seeds, "max_seeds": seeds},
+        "ablation": {"seeds": seeds, "max_seeds": seeds, "average_checkpoints": AVERAGE},
         "executor": {"tasks": 1, "workers": 1},
         "tracking": {"wandb": "disabled"},
     }
@@ -198,10 +199,11 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--data-order", choices=["paired", "shuffled"], default="paired")
     ap.add_argument("--threads", type=int, default=2, help="torch threads per run (1 on a shared machine)")
+    ap.add_argument("--average-checkpoints", type=int, default=1, help="ablation.average_checkpoints (2: both)")
     ap.add_argument("--rate", type=float, default=0.7, help="random_drop: the share of books kept")
     args = ap.parse_args()
-    global THREADS
-    THREADS = args.threads
+    global THREADS, AVERAGE
+    THREADS, AVERAGE = args.threads, args.average_checkpoints
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     args.work.mkdir(parents=True, exist_ok=True)
     heldout_ecco(args.work)
@@ -218,7 +220,8 @@ def main() -> None:
             else f"{args.test}: verdicts {verdicts}; kept {verdicts.count('keep')}, dropped "
             f"{verdicts.count('drop')} of {len(verdicts)}"
         )
-    (args.work / f"{args.test}-{args.data_order}.json").write_text(json.dumps(rows, indent=2, default=str))
+    out = args.work / f"{args.test}-{args.data_order}-avg{args.average_checkpoints}.json"
+    out.write_text(json.dumps(rows, indent=2, default=str))
 
 
 if __name__ == "__main__":
