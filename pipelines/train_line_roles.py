@@ -24,10 +24,10 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from filters.layout import has_roles
+from filters.model_file import training_stamp
 from filters.pages import split_pages
 
 PACKAGES = ("scikit-learn", "numpy", "rapidfuzz")
@@ -85,18 +85,6 @@ def examples(books: list[LabelledBook]) -> tuple[list, list[str], list[str]]:
     return rows, labels, groups
 
 
-def package_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
 def train(specs: list[str], out: str, seed: int = 0) -> dict:
     """Read, featurize, fit and save; return the training record (with the file's sha256)."""
     import numpy as np
@@ -123,9 +111,8 @@ def train(specs: list[str], out: str, seed: int = 0) -> dict:
     accuracy = float(np.mean(np.asarray(predicted) == np.asarray(labels)))
     model.record = {
         **model.record, "sets": sets, "lines": len(rows), "classes": list(model.classes), "features": list(FEATURES),
-        "fingerprint": fingerprint(), "params": dict(PARAMS), "seed": seed, "packages": package_versions(),
-        "in_sample_accuracy": round(accuracy, 4), "seconds": round(time.time() - t0, 1),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "fingerprint": fingerprint(), "params": dict(PARAMS), "seed": seed,
+        "in_sample_accuracy": round(accuracy, 4), **training_stamp(t0, PACKAGES),
     }  # fmt: skip
     digest = model.save(out)
     print(f"in-sample accuracy {accuracy:.3f}; model: {out} (sha256 {digest[:12]}, record {out}.json)")

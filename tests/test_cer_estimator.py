@@ -11,13 +11,14 @@ from datatrove.data import Document
 from helpers import counter
 from scipy.stats import spearmanr
 
+from filters.model_file import ModelFileError
 from filters.ocr_quality_filter import OcrQualityFilter
 from filters.pages import join_pages
 from filters.registry import build_block
 from filters.signals.base import BOOK_KEY, PAGE_KEY
 from filters.signals.cer_estimate import NOTE_KEY, CerEstimateSignal
 from filters.signals.cer_gold import read_gold
-from filters.signals.cer_model import ModelFileError, load_model
+from filters.signals.cer_model import load_model
 from filters.signals.goldtext import icdar_files, read_icdar
 from filters.signals.train_cer import main as train_main
 from pipelines.config import BlockSpec

@@ -29,6 +29,7 @@ import numpy as np
 
 from filters.cleanup.line_features import FEATURES, book_features
 from filters.layout import FURNITURE, layout_problem, line_roles
+from filters.model_file import ModelFileError, group_weights, load_model_file, save_model_file
 
 FORMAT = "finebooks-line-roles/1"
 CLASSES = ("text", "heading", "footnote", "marginalia", *FURNITURE)
@@ -67,14 +68,6 @@ def book_examples(page_lines: list[list[str]], layouts: list, heuristic: dict) -
                 labels.append(c)
                 where.append((p, i))
     return rows, labels, where
-
-
-def group_weights(groups: list[str]) -> np.ndarray:
-    counts: dict[str, int] = {}
-    for g in groups:
-        counts[g] = counts.get(g, 0) + 1
-    w = np.array([1 / math.sqrt(counts[g]) for g in groups])
-    return w / w.mean()
 
 
 @dataclass
@@ -117,16 +110,15 @@ class LineModel:
 
     def save(self, path: str | Path) -> str:
         """Write the model file and ``<file>.json``; return the file's sha256."""
-        import joblib
-
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"format": FORMAT, "fingerprint": fingerprint(), "features": list(FEATURES),
-                     "classes": list(self.classes), "threshold": self.threshold, "estimator": self.estimator,
-                     "record": self.record}, path)  # fmt: skip
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        Path(f"{path}.json").write_text(json.dumps({**self.record, "sha256": digest}, indent=2) + "\n")
-        return digest
+        payload = {
+            "format": FORMAT,
+            "fingerprint": fingerprint(),
+            "features": list(FEATURES),
+            "classes": list(self.classes),
+            "threshold": self.threshold,
+            "estimator": self.estimator,
+        }
+        return save_model_file(path, payload, self.record)
 
 
 def fit(rows, labels: list[str], groups: list[str], seed: int = 0, params: dict | None = None) -> LineModel:
@@ -153,24 +145,18 @@ def fit(rows, labels: list[str], groups: list[str], seed: int = 0, params: dict 
     return model
 
 
-class LineModelError(ValueError):
+class LineModelError(ModelFileError):
     """A line-role model file that cannot be used, naming it."""
 
 
 def load_model(path: str | Path, key: str = "line_model") -> LineModel:
     """The model in ``path`` (named by the parameter ``key`` in errors)."""
-    import joblib
-
     path = Path(path).expanduser()
     train = f"python -m pipelines.train_line_roles --out {path} --train alto:<folder of role-tagged ALTO> ..."
-    if not path.is_file():
-        raise FileNotFoundError(f"{key}: line-role model {str(path)!r} not found; train one with: {train}")
     try:
-        data = joblib.load(path)
-    except Exception as e:  # noqa: BLE001 (any unpickling failure is a bad model file)
-        raise LineModelError(f"{key}: {path}: not a line-role model file ({e.__class__.__name__}: {e})") from e
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise LineModelError(f"{key}: {path}: not a line-role model file (expected format {FORMAT})")
+        data = load_model_file(path, FORMAT, "line-role model", train, prefix=f"{key}: ")
+    except ModelFileError as e:
+        raise LineModelError(str(e)) from e
     if data.get("fingerprint") != fingerprint():
         raise LineModelError(
             f"{key}: {path}: trained on features {data.get('features')} (fingerprint {data.get('fingerprint')}), "

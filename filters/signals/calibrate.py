@@ -24,8 +24,8 @@ from pathlib import Path
 
 import yaml
 
+from filters.model_file import ModelFileError
 from filters.signals import SIGNALS, signal_class
-from filters.signals.cer_model import ModelFileError
 from filters.signals.goldtext import read_texts
 
 DEFAULT_SIGNALS = ("dict_ratio", "garbage_ratio", "lang_consistency")

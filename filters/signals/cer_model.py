@@ -14,14 +14,12 @@ also written beside it as ``<file>.json`` for people and run records. Loading ch
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from filters.model_file import ModelFileError, group_weights, load_model_file, save_model_file
 from filters.signals.cer_features import DIRECTION, FEATURES, LANGUAGE_FEATURES, PageFeatures
 from filters.signals.cer_gold import GoldPage
 from filters.signals.words import book_language, wordlist_language
@@ -57,14 +55,6 @@ def featurize(pages: list[GoldPage], extractor: PageFeatures | None = None) -> t
     return np.asarray(rows, dtype=float), langs
 
 
-def collection_weights(collections: list[str]) -> np.ndarray:
-    counts: dict[str, int] = {}
-    for c in collections:
-        counts[c] = counts.get(c, 0) + 1
-    w = np.array([1 / math.sqrt(counts[c]) for c in collections])
-    return w / w.mean()
-
-
 @dataclass
 class CerModel:
     estimator: object
@@ -85,15 +75,8 @@ class CerModel:
 
     def save(self, path: str | Path) -> str:
         """Write the model file and ``<file>.json``; return the file's sha256."""
-        import joblib
-
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"format": FORMAT, "features": list(self.features), "estimator": self.estimator,
-                     "record": self.record}, path)  # fmt: skip
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        Path(f"{path}.json").write_text(json.dumps({**self.record, "sha256": digest}, indent=2) + "\n")
-        return digest
+        payload = {"format": FORMAT, "features": list(self.features), "estimator": self.estimator}
+        return save_model_file(path, payload, self.record)
 
 
 def fit(  # noqa: PLR0913 (the training data and its options)
@@ -110,7 +93,7 @@ def fit(  # noqa: PLR0913 (the training data and its options)
 
     params = {**PARAMS, **(params or {})}
     y = np.sqrt(np.clip(np.asarray(cer, dtype=float), 0.0, 1.0))
-    w = collection_weights(collections) if params["collection_weights"] else np.ones(len(rows))
+    w = group_weights(collections) if params["collection_weights"] else np.ones(len(rows))
     if sides is not None:
         w = w * np.where(np.asarray(sides) == "gold", params["gold_weight"], 1.0)
     rng = np.random.default_rng(seed)
@@ -129,25 +112,10 @@ def fit(  # noqa: PLR0913 (the training data and its options)
     return CerModel(est)
 
 
-class ModelFileError(ValueError):
-    """A CER model file that cannot be used, naming it."""
-
-
 def load_model(path: str | Path) -> CerModel:
-    import joblib
-
     path = Path(path).expanduser()
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"CER estimator model {str(path)!r} not found; train one with: python -m filters.signals.train_cer "
-            f"--gold icdar:<OCR/gold folder> --out {path}"
-        )
-    try:
-        data = joblib.load(path)
-    except Exception as e:  # noqa: BLE001 (any unpickling failure is a bad model file)
-        raise ModelFileError(f"{path}: not a CER estimator model file ({e.__class__.__name__}: {e})") from e
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not a CER estimator model file (expected format {FORMAT})")
+    train = f"python -m filters.signals.train_cer --gold icdar:<OCR/gold folder> --out {path}"
+    data = load_model_file(path, FORMAT, "CER estimator model", train)
     if tuple(data["features"]) != FEATURES:
         raise ModelFileError(
             f"{path}: trained on features {data['features']}, this version computes {list(FEATURES)}: retrain it"

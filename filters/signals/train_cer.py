@@ -24,9 +24,8 @@ import argparse
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
 
+from filters.model_file import training_stamp
 from filters.signals.cer_estimate import default_model
 from filters.signals.cer_gold import GoldPage, GoldSourceError, read_gold
 
@@ -71,16 +70,6 @@ def featurize_with_progress(pages: list[GoldPage], every: int = 500):
     return np.vstack(rows), langs
 
 
-def package_versions() -> dict[str, str]:
-    out = {}
-    for name in PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
 def train(  # noqa: PLR0913 (the command's options)
     specs: list[str],
     out: str,
@@ -114,10 +103,8 @@ def train(  # noqa: PLR0913 (the command's options)
         "seed": seed,
         "piece_chars": piece_chars,
         "gold_pages": gold_pages,
-        "packages": package_versions(),
         "in_sample_mae": round(mae, 5),
-        "seconds": round(time.time() - t0, 1),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **training_stamp(t0, PACKAGES),
     }
     digest = model.save(out)
     print(f"in-sample MAE {mae:.4f}; model: {out} (sha256 {digest[:12]}, record {out}.json)")
