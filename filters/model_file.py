@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import time
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
@@ -18,6 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+
+def cached_model(name: str) -> str:
+    """``$FINEBOOKS_CACHE/models/<name>`` (cache default ``~/.cache/finebooks``): where trainers write a default
+    model and blocks look for it."""
+    cache = os.environ.get("FINEBOOKS_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "finebooks"))
+    return os.path.join(cache, "models", name)
 
 
 class ModelFileError(ValueError):

@@ -27,15 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from filters.layout import has_roles
-from filters.model_file import training_stamp
+from filters.model_file import cached_model, training_stamp
 from filters.pages import split_pages
 
 PACKAGES = ("scikit-learn", "numpy", "rapidfuzz")
 
 
 def default_model() -> str:
-    cache = os.environ.get("FINEBOOKS_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "finebooks"))
-    return os.path.join(cache, "models", "line-roles.joblib")
+    return cached_model("line-roles.joblib")
 
 
 @dataclass

@@ -15,8 +15,10 @@ Metadata scheme (one for every signal):
   so here, e.g. ``ocr_cer_estimate`` on a language without a word list (estimated from language-independent
   features only; it does not abstain).
 
-A signal with a trained model (KenLM, fastText, the CER estimator) names its file through ``model_files``; the
-process stage's key records the file's sha256 (``pipelines/process.py``), so a retrained model makes a new stage.
+A signal with a trained model (KenLM, fastText, the CER estimator) is a ``ModelSignal`` (``base.py``): its
+``model`` parameter (default: a file in ``$FINEBOOKS_CACHE/models``) is loaded on first use, and named through
+``model_files``, so the process stage's key records the file's sha256 (``pipelines/process.py``) and a retrained
+model makes a new stage.
 
 ``SIGNALS`` maps signal names to their step classes (``filters.signals.<module>:<Class>``), loaded lazily so
 that a signal's optional dependency (kenlm, fasttext, py3langid) is imported only when the signal is used.

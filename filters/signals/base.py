@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import weakref
 from abc import abstractmethod
 from collections import Counter
 from collections.abc import Callable
 from itertools import compress, repeat
 from operator import eq, mul
+from typing import Any, ClassVar
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
@@ -134,3 +136,36 @@ class OcrSignal(PipelineStep):
     @abstractmethod
     def __init__(self):
         super().__init__()
+
+
+class ModelSignal(OcrSignal):
+    """A signal scored by a trained model file: the block parameter ``model`` (default ``default_model()``, the
+    file ``default_file`` in ``$FINEBOOKS_CACHE/models``), loaded by ``load_model`` on first use (in the worker,
+    not when the pipeline is built or pickled). Its sha256 enters the process stage's key (``model_files``)."""
+
+    default_file: ClassVar[str] = ""
+
+    def __init__(self, model: str = ""):
+        super().__init__()
+        self.model_path = os.path.expanduser(model or self.default_model())
+        self._model: Any = None
+
+    @classmethod
+    def default_model(cls) -> str:
+        from filters.model_file import cached_model
+
+        return cached_model(cls.default_file)
+
+    @classmethod
+    def model_files(cls, params: dict) -> list[str]:
+        return [os.path.expanduser(params.get("model") or cls.default_model())]
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            self._model = self.load_model(self.model_path)
+        return self._model
+
+    def load_model(self, path: str) -> Any:
+        """The model in ``path``; a missing or unusable file is an error naming it and the command that trains one."""
+        raise NotImplementedError

@@ -3,22 +3,15 @@
 
 from __future__ import annotations
 
-import os
-
 from datatrove.data import Document
 
-from filters.signals.base import OcrSignal, PageScore, page_token_counts
+from filters.signals.base import ModelSignal, PageScore, page_token_counts
 from filters.textview import TextView
 
 NOTE_KEY = "ocr_signals_notes"  # signal name -> a note on how it measured (filters/signals/__init__.py)
 
 
-def default_model() -> str:
-    cache = os.environ.get("FINEBOOKS_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "finebooks"))
-    return os.path.join(cache, "models", "cer-estimator.joblib")
-
-
-class CerEstimateSignal(OcrSignal):
+class CerEstimateSignal(ModelSignal):
     """``ocr_cer_estimate``: the estimated character error rate (0 to 1) of each page and of the book (higher =
     worse OCR), so that a filter reads in CER units: ``ocr_quality_filter`` with ``max: {ocr_cer_estimate: 0.1}``.
 
@@ -34,24 +27,16 @@ class CerEstimateSignal(OcrSignal):
     name = "🎯 estimated CER"
     signal = "ocr_cer_estimate"
     bad_side = "high"
+    default_file = "cer-estimator.joblib"
 
     def __init__(self, model: str = ""):
-        super().__init__()
-        self.model_path = os.path.expanduser(model or default_model())
-        self._model = None
+        super().__init__(model)
         self._features = None
 
-    @classmethod
-    def model_files(cls, params: dict) -> list[str]:
-        return [os.path.expanduser(params.get("model") or default_model())]
+    def load_model(self, path: str):
+        from filters.signals.cer_model import load_model
 
-    @property
-    def model(self):
-        if self._model is None:
-            from filters.signals.cer_model import load_model
-
-            self._model = load_model(self.model_path)  # errors name the file and the train command
-        return self._model
+        return load_model(path)  # errors name the file and the train command
 
     def language(self, doc: Document, view: TextView) -> str | None:
         """The book's wordfreq language (None when it has no resources), noting a language without them."""
@@ -85,3 +70,6 @@ class CerEstimateSignal(OcrSignal):
         for i, value in zip(measured, estimates, strict=True):
             out[i] = (float(value), weights[i])
         return out
+
+
+default_model = CerEstimateSignal.default_model

@@ -6,19 +6,14 @@ import os
 
 from datatrove.data import Document
 
-from filters.signals.base import OcrSignal, PageScore, model_abstention
+from filters.signals.base import ModelSignal, PageScore, model_abstention
 from filters.textview import TextView
 
 CLEAN_LABEL = "__label__clean"
 OCR_LABEL = "__label__ocr"
 
 
-def default_model() -> str:
-    cache = os.environ.get("FINEBOOKS_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "finebooks"))
-    return os.path.join(cache, "models", "fasttext-ocr-quality.bin")
-
-
-class FasttextQualitySignal(OcrSignal):
+class FasttextQualitySignal(ModelSignal):
     """``fasttext_quality``: P(clean) of each page under a clean-vs-raw-OCR fastText classifier (higher = cleaner).
 
     ``model`` is made by ``python -m filters.signals.train_fasttext`` (default
@@ -29,31 +24,22 @@ class FasttextQualitySignal(OcrSignal):
     name = "🏷 fastText OCR quality"
     signal = "fasttext_quality"
     bad_side = "low"
+    default_file = "fasttext-ocr-quality.bin"
 
     def __init__(self, model: str = "", max_words: int = 2000, languages: tuple[str, ...] = ()):
-        super().__init__()
+        super().__init__(model)
         self.languages = tuple(languages)  # the languages the model was trained on (empty: any)
-        self.model_path = model or default_model()
         self.max_words = max_words
-        self._model = None
 
-    @classmethod
-    def model_files(cls, params: dict) -> list[str]:
-        return [params.get("model") or default_model()]
+    def load_model(self, path: str):
+        if not os.path.isfile(path):
+            raise FileNotFoundError(
+                f"fastText model {path!r} not found; train one with: python -m filters.signals.train_fasttext "
+                f"--clean <clean text folder> --raw <raw OCR folder> --out {path}"
+            )
+        import fasttext
 
-    @property
-    def model(self):
-        if self._model is None:
-            if not os.path.isfile(self.model_path):
-                raise FileNotFoundError(
-                    f"fastText model {self.model_path!r} not found; train one with: "
-                    "python -m filters.signals.train_fasttext "
-                    f"--clean <clean text folder> --raw <raw OCR folder> --out {self.model_path}"
-                )
-            import fasttext
-
-            self._model = fasttext.load_model(self.model_path)
-        return self._model
+        return fasttext.load_model(path)
 
     def p_clean(self, words: list[str]) -> float:
         labels, probs = self.model.predict(" ".join(words[: self.max_words]), k=2)
@@ -64,3 +50,6 @@ class FasttextQualitySignal(OcrSignal):
 
     def page_scores(self, doc: Document, view: TextView) -> list[PageScore]:
         return [(self.p_clean(words), len(words)) if words else (None, 0) for words in view.page_words]
+
+
+default_model = FasttextQualitySignal.default_model

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from datatrove.data import Document
 
-from filters.signals.base import OcrSignal, PageScore, model_abstention
+from filters.signals.base import ModelSignal, PageScore, model_abstention
 from filters.textview import TextView
 
 BOUNDARY = "▁"  # the word-boundary token (whitespace runs)
@@ -29,12 +29,7 @@ def char_sentences(text: str, chunk_chars: int = CHUNK_CHARS) -> Iterator[str]:
         start = end
 
 
-def default_model() -> str:
-    cache = os.environ.get("FINEBOOKS_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "finebooks"))
-    return os.path.join(cache, "models", "kenlm-char5.binary")
-
-
-class KenlmPerplexitySignal(OcrSignal):
+class KenlmPerplexitySignal(ModelSignal):
     """``kenlm_perplexity``: per-character perplexity of a page under a character n-gram model (lower = cleaner).
 
     ``model`` is an ARPA or KenLM binary file made by ``python -m filters.signals.train_kenlm`` (default:
@@ -46,31 +41,22 @@ class KenlmPerplexitySignal(OcrSignal):
     name = "🧮 KenLM char perplexity"
     signal = "kenlm_perplexity"
     bad_side = "high"
+    default_file = "kenlm-char5.binary"
 
     def __init__(self, model: str = "", chunk_chars: int = CHUNK_CHARS, languages: tuple[str, ...] = ()):
-        super().__init__()
+        super().__init__(model)
         self.languages = tuple(languages)  # the languages the model was trained on (empty: any)
-        self.model_path = model or default_model()
         self.chunk_chars = chunk_chars
-        self._model = None
 
-    @classmethod
-    def model_files(cls, params: dict) -> list[str]:
-        return [params.get("model") or default_model()]
+    def load_model(self, path: str):
+        if not os.path.isfile(path):
+            raise FileNotFoundError(
+                f"KenLM model {path!r} not found; train one with: python -m filters.signals.train_kenlm "
+                f"--corpus <clean text folder> --out {path}"
+            )
+        import kenlm
 
-    @property
-    def model(self):
-        if self._model is None:
-            if not os.path.isfile(self.model_path):
-                raise FileNotFoundError(
-                    f"KenLM model {self.model_path!r} not found; train one with: "
-                    "python -m filters.signals.train_kenlm "
-                    f"--corpus <clean text folder> --out {self.model_path}"
-                )
-            import kenlm
-
-            self._model = kenlm.Model(self.model_path)
-        return self._model
+        return kenlm.Model(path)
 
     def score_text(self, text: str) -> tuple[float, int]:
         """(log10 probability, tokens scored) of ``text``."""
@@ -98,3 +84,6 @@ class KenlmPerplexitySignal(OcrSignal):
         if not total:
             return None
         return 10 ** (sum(math.log10(v) * w for v, w in zip(values, weights, strict=True) if v is not None) / total)
+
+
+default_model = KenlmPerplexitySignal.default_model
