@@ -5,56 +5,15 @@ variant's scores are built from the effects of its blocks, so every verdict is k
 
 from __future__ import annotations
 
-import zlib
-from types import SimpleNamespace
-
 import numpy as np
 
-from ablations.decide.loop import Ablation, Variant, per_look_confidence
-from ablations.recipe.schema import RecipeConfig
-
-ITEMS = 200
-
-
-def recipe(candidates: list[str], seeds: int, max_seeds: int) -> RecipeConfig:
-    return RecipeConfig.model_validate(
-        {
-            "experiment": {"name": "loop", "output_dir": "/nonexistent", "seed": 0},
-            "data": {"sources": [{"name": "books", "format": "text", "path": "/nonexistent"}]},
-            "evaluation": {"tasks": [{"name": "t", "kind": "blimp"}]},
-            "ablation": {
-                "seeds": seeds,
-                "max_seeds": max_seeds,
-                "bootstrap_samples": 300,
-                "candidates": [{"block": "sampler", "id": c, "params": {"rate": 1.0, "seed": 1}} for c in candidates],
-            },
-        }
-    )
+from ablations.decide.loop import Variant, per_look_confidence
+from tests.constructed import ITEMS, ConstructedScores
+from tests.constructed import recipe as constructed_recipe
 
 
-class ConstructedScores(Ablation):
-    """The real loop; a variant's score on item i for seed s is the item's difficulty + the effects of its blocks
-    (``effects``: block id -> effect in item sd, or a function of the seed) + a little item noise of the run."""
-
-    def __init__(self, cfg: RecipeConfig, folder, effects: dict):
-        super().__init__(SimpleNamespace(cfg=cfg, folder=folder), None, folder, progress=False)
-        self.effects = effects
-        self.trained: list[tuple[str, int]] = []  # (variant, seed) of every run trained, in order
-
-    def prepare(self, v: Variant) -> Variant:
-        v.summary = {"in": {"documents": 10}, "kept": {"documents": 10}}
-        self.variants.append(v)
-        return v
-
-    def train(self, v: Variant, seed: int) -> dict:
-        if seed not in v.runs:
-            self.trained.append((v.name, seed))
-            difficulty = np.random.default_rng(123).normal(0, 1, ITEMS)
-            noise = np.random.default_rng(zlib.crc32(f"{v.name}/{seed}".encode())).normal(0, 0.01, ITEMS)
-            effect = sum(e(seed) if callable(e) else e for b, e in self.effects.items() if b in _ids(v))
-            scores = difficulty + effect + noise
-            v.runs[seed] = {"evals": [{"tasks": {"t": [{"id": str(i), "score": x} for i, x in enumerate(scores)]}}]}
-        return v.runs[seed]
+def recipe(candidates: list[str], seeds: int, max_seeds: int):
+    return constructed_recipe(candidates, {"seeds": seeds, "max_seeds": max_seeds})
 
 
 def _ids(v: Variant) -> list[str]:

@@ -5,68 +5,23 @@ known by construction; the option's validation with file:line errors; each rate 
 from __future__ import annotations
 
 import json
-import zlib
-from pathlib import Path
-from types import SimpleNamespace
 
-import numpy as np
 import pytest
 
-from ablations.decide.loop import Ablation, Variant
 from ablations.decide.rates import at_rate
 from ablations.recipe.loader import ConfigError, load_recipe
 from ablations.recipe.schema import RecipeConfig
 from ablations.record.run import Decision
 from ablations.train.training_run import TrainingRun
+from tests.constructed import ConstructedScores
+from tests.constructed import recipe as constructed_recipe
 
-ITEMS = 200
 MAIN = 0.003
 
 
 def recipe(candidates: list[str], rates: list[float], require_all: bool) -> RecipeConfig:
-    return RecipeConfig.model_validate(
-        {
-            "experiment": {"name": "rates", "output_dir": "/nonexistent", "seed": 0},
-            "data": {"sources": [{"name": "books", "format": "text", "path": "/nonexistent"}]},
-            "training": {"learning_rate": MAIN},
-            "evaluation": {"tasks": [{"name": "t", "kind": "blimp"}]},
-            "ablation": {
-                "seeds": 2,
-                "max_seeds": 2,
-                "bootstrap_samples": 300,
-                "learning_rates": rates,
-                "require_all_learning_rates": require_all,
-                "candidates": [{"block": "sampler", "id": c, "params": {"rate": 1.0, "seed": 1}} for c in candidates],
-            },
-        }
-    )
-
-
-class ScoresByRate(Ablation):
-    """The real loop; a run's score on item i is the item's difficulty + the effect of each of its blocks at the
-    run's learning rate (``effects``: block id -> rate -> effect in item sd) + a little item noise of the run."""
-
-    def __init__(self, cfg: RecipeConfig, folder: Path, effects: dict[str, dict[float, float]]):
-        super().__init__(SimpleNamespace(cfg=cfg, folder=folder), None, folder, progress=False)
-        self.effects = effects
-        self.trained: list[tuple[str, int]] = []
-
-    def prepare(self, v: Variant) -> Variant:
-        v.summary = {"in": {"documents": 10}, "kept": {"documents": 10}}
-        self.variants.append(v)
-        return v
-
-    def train(self, v: Variant, seed: int) -> dict:
-        if seed not in v.runs:
-            self.trained.append((v.name, seed))
-            rate = v.learning_rate or self.cfg.training.learning_rate
-            ids = v.name.split("@")[0].split("+")[1:]  # the candidates (a sweep's variant ids) it holds
-            difficulty = np.random.default_rng(123).normal(0, 1, ITEMS)
-            noise = np.random.default_rng(zlib.crc32(f"{v.name}/{seed}".encode())).normal(0, 0.01, ITEMS)
-            effect = sum(by_rate[rate] for b, by_rate in self.effects.items() if b in ids)
-            scores = difficulty + effect + noise
-            v.runs[seed] = {"evals": [{"tasks": {"t": [{"id": str(i), "score": x} for i, x in enumerate(scores)]}}]}
-        return v.runs[seed]
+    ablation = {"seeds": 2, "max_seeds": 2, "learning_rates": rates, "require_all_learning_rates": require_all}
+    return constructed_recipe(candidates, ablation, training={"learning_rate": MAIN})
 
 
 EFFECTS = {
@@ -78,7 +33,7 @@ EFFECTS = {
 
 def test_require_all_learning_rates_keeps_only_what_every_rate_keeps(tmp_path):
     cfg = recipe(["robust", "fragile", "bad"], [0.001, MAIN, 0.009], require_all=True)
-    loop = ScoresByRate(cfg, tmp_path, EFFECTS)
+    loop = ConstructedScores(cfg, tmp_path, EFFECTS)
     final = loop.run()
     robust, fragile, bad = loop.decisions
     assert {r: d["verdict"] for r, d in robust["learning_rates"].items()} == {
@@ -106,7 +61,7 @@ def test_require_all_learning_rates_keeps_only_what_every_rate_keeps(tmp_path):
 
 def test_without_require_all_the_main_rate_decides_and_the_others_are_recorded(tmp_path):
     cfg = recipe(["fragile"], [0.001, 0.009], require_all=False)  # the main rate is added to the listed ones
-    loop = ScoresByRate(cfg, tmp_path, EFFECTS)
+    loop = ConstructedScores(cfg, tmp_path, EFFECTS)
     assert loop.run().name == "baseline+fragile"
     (d,) = loop.decisions
     assert d["verdict"] == "keep" and list(d["learning_rates"]) == ["0.003", "0.001", "0.009"]
@@ -114,7 +69,7 @@ def test_without_require_all_the_main_rate_decides_and_the_others_are_recorded(t
 
 
 def test_without_learning_rates_nothing_else_is_trained(tmp_path):
-    loop = ScoresByRate(recipe(["robust"], [], require_all=False), tmp_path, EFFECTS)
+    loop = ConstructedScores(recipe(["robust"], [], require_all=False), tmp_path, EFFECTS)
     loop.run()
     assert "learning_rates" not in loop.decisions[0]
     assert all("@lr=" not in v for v, _ in loop.trained)
@@ -171,7 +126,7 @@ def test_a_sweep_keeps_its_best_variant_among_those_kept_at_every_rate(tmp_path)
     sweep = {"block": "sampler", "id": "s", "params": {"seed": 1}, "sweep": {"rate": [0.5, 0.9]}}
     cfg = cfg.model_copy(update={"ablation": cfg.ablation.model_copy(update={"candidates": [_candidate(sweep)]})})
     effects = {"s[rate=0.5]": {0.001: 0.8, MAIN: 0.8, 0.009: -0.5}, "s[rate=0.9]": EFFECTS["robust"]}
-    loop = ScoresByRate(cfg, tmp_path, effects)
+    loop = ConstructedScores(cfg, tmp_path, effects)
     assert loop.run().name == "baseline+s[rate=0.9]"
     big, robust = loop.decisions
     assert (big["verdict"], big["learning_rates"]["0.009"]["verdict"], robust["verdict"]) == (
