@@ -11,6 +11,13 @@ rows of its results file, and how far the settings agree.
   left out), ``SAMPLES`` draws.
 - Flips across learning rates, per scale: a candidate whose verdict differs between protocols, and one with keep
   at one protocol and drop at another.
+- Tasks (issue #16, item 2's signal-to-noise weighting, measured here on runs that are not the ones decided): per
+  task and setting, its signal-to-noise ratio over the candidates (signal: the sd across candidates of their mean
+  paired delta; noise: the root mean square over candidates of the seed-to-seed sd of that delta; deltas in the
+  baseline's item-sd units), and how each task decided alone transfers to the reference. "SNR-weighted": each
+  small-scale protocol decided with task weights proportional to the SNR measured on the *other* small-scale
+  protocols' runs (among the tasks the recipe decides on; leave-one-protocol-out, so no weight is chosen on the
+  runs it weighs), against the same reference decided with the recipe's weights.
 """
 
 from __future__ import annotations
@@ -46,28 +53,99 @@ def row_key(row: dict[str, Any]) -> Key:
     return row["scale"], row["protocol"], row["candidate"], int(row["seed"])
 
 
-def decisions(rows: list[dict[str, Any]], confidence: float = 0.95) -> dict[str, dict[str, dict[str, Any]]]:
-    """setting (``scale/protocol``) -> candidate -> its decision against the setting's baseline."""
-    from ablations.decide.stats import decide
+Paired = dict[str, dict[str, tuple[list, list, dict]]]  # setting -> candidate -> (baseline, variant, first row)
 
+
+def paired_runs(rows: list[dict[str, Any]]) -> Paired:
+    """setting (``scale/protocol``) -> candidate -> the task results of its seeds finished for both it and the
+    setting's baseline (at least two), with its first row."""
     by: dict[tuple[str, str], dict[str, dict[int, dict]]] = {}
     for r in rows:
         by.setdefault((r["scale"], r["protocol"]), {}).setdefault(r["candidate"], {})[int(r["seed"])] = r
-    out: dict[str, dict[str, dict[str, Any]]] = {}
+    out: Paired = {}
     for (scale, protocol), cands in sorted(by.items()):
         base = cands.get("baseline", {})
         setting = out.setdefault(f"{scale}/{protocol}", {})
         for cand, runs in sorted(cands.items()):
             seeds = sorted(set(base) & set(runs))
-            if cand == "baseline" or len(seeds) < 2:
-                continue
-            first = runs[seeds[0]]
-            before = [_tasks(base[s]) for s in seeds]
-            after = [_tasks(runs[s]) for s in seeds]
-            v = decide(before, after, first["weights"], confidence, 1000, 0)
+            if cand != "baseline" and len(seeds) >= 2:
+                setting[cand] = ([_tasks(base[s]) for s in seeds], [_tasks(runs[s]) for s in seeds], runs[seeds[0]])
+    return out
+
+
+def decisions(
+    rows: list[dict[str, Any]],
+    confidence: float = 0.95,
+    weights: dict[str, dict[str, float]] | None = None,
+    paired: Paired | None = None,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """setting (``scale/protocol``) -> candidate -> its decision against the setting's baseline, with the recipe's
+    task weights or, for a setting in ``weights``, those."""
+    from ablations.decide.stats import decide
+
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for name, cands in (paired if paired is not None else paired_runs(rows)).items():
+        setting = out.setdefault(name, {})
+        for cand, (before, after, first) in cands.items():
+            v = decide(before, after, (weights or {}).get(name, first["weights"]), confidence, 1000, 0)
             setting[cand] = {k: getattr(v, k) for k in ("verdict", "delta", "low", "high", "mde", "seeds")}
             setting[cand]["expected"] = first.get("expected")
     return out
+
+
+def task_snr(cands: dict[str, tuple[list, list, dict]]) -> dict[str, dict[str, float | None]]:
+    """Per task of one setting: signal (sd across candidates of the mean paired delta), noise (root mean square
+    across candidates of the seed-to-seed sd of the delta) and their ratio; deltas in baseline item-sd units."""
+    from ablations.decide.stats import _matrix
+
+    means: dict[str, list[float]] = {}
+    variances: dict[str, list[float]] = {}
+    for before, after, _ in cands.values():
+        for t in before[0]:
+            ids = sorted(r["id"] for r in before[0][t])
+            b, v = _matrix(before, t, ids), _matrix(after, t, ids)
+            scale = float(b.std(ddof=1)) if b.size > 1 and b.std() > 0 else 1.0
+            per_seed = ((v - b) / scale).mean(axis=1)
+            means.setdefault(t, []).append(float(per_seed.mean()))
+            variances.setdefault(t, []).append(float(per_seed.var(ddof=1)))
+    out: dict[str, dict[str, float | None]] = {}
+    for t in sorted(means):
+        signal = float(np.std(means[t], ddof=1)) if len(means[t]) > 1 else None
+        noise = float(np.sqrt(np.mean(variances[t])))
+        out[t] = {"signal": signal, "noise": noise, "snr": signal / noise if signal is not None and noise else None}
+    return out
+
+
+def snr_weights(snr: dict[str, dict[str, dict]], setting: str, decided: list[str]) -> dict[str, float] | None:
+    """Weights of the ``decided`` tasks for small-scale ``setting``: their mean SNR over the other small-scale
+    settings (None when there is none to measure on)."""
+    others = [s for s in snr if s.startswith("small/") and s != setting]
+    values = {t: [snr[s][t]["snr"] for s in others if snr[s].get(t, {}).get("snr") is not None] for t in decided}
+    if not others or not all(values.values()):
+        return None
+    return {t: float(np.mean(v)) for t, v in values.items()}
+
+
+def tasks_summary(rows: list[dict[str, Any]], paired: Paired, dec: dict[str, dict]) -> dict[str, Any]:
+    """Per-task SNR per setting, each task alone against the reference, and SNR-weighted decisions."""
+    snr = {s: task_snr(c) for s, c in paired.items() if c}
+    if REFERENCE not in dec or not rows:
+        return {"snr": snr, "alone": {}, "snr_weighted": {}, "weights": {}}
+    recipe_weights = rows[0]["weights"]
+    decided = sorted(t for t, w in recipe_weights.items() if w > 0)
+    small = [s for s in paired if s.startswith("small/")]
+    alone = {}
+    for t in sorted({t for c in snr.values() for t in c}):
+        d = decisions(rows, weights={s: {t: 1.0} for s in small}, paired={s: paired[s] for s in small})
+        alone[t] = {s: compare(d[s], dec[REFERENCE]) for s in small}
+    weights = {s: w for s in small if (w := snr_weights(snr, s, decided))}
+    d = decisions(rows, weights=weights, paired={s: paired[s] for s in weights})
+    return {
+        "snr": snr,
+        "alone": alone,
+        "weights": weights,
+        "snr_weighted": {s: {"decisions": d[s], "transfer": compare(d[s], dec[REFERENCE])} for s in weights},
+    }
 
 
 def _tasks(row: dict[str, Any]) -> dict[str, list[dict]]:
@@ -143,7 +221,8 @@ def flips(by_protocol: dict[str, dict[str, dict]]) -> dict[str, Any]:
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Everything --summary prints and writes."""
-    dec = decisions(rows)
+    paired = paired_runs(rows)
+    dec = decisions(rows, paired=paired)
     settings = sorted(dec)
     pairs = {f"{a} vs {b}": compare(dec[a], dec[b]) for a, b in itertools.combinations(settings, 2)}
     scales = sorted({s.split("/")[0] for s in settings})
@@ -166,6 +245,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "best_small_protocol": best,
         "flips": {sc: flips(p) for sc, p in by_scale.items()},
         "known_answers_contradicted": wrong,
+        "tasks": tasks_summary(rows, paired, dec),
         "runs": len(rows),
         "scales": {r["scale"]: {k: r.get(k) for k in ("params", "tokens", "flops")} for r in rows},
     }
@@ -220,4 +300,33 @@ def markdown(summary: dict[str, Any]) -> str:
             )
     wrong = summary["known_answers_contradicted"]
     out.append(f"Known answers contradicted: {'; '.join(wrong) if wrong else 'none'}.")
-    return "\n".join(out) + "\n"
+    return "\n".join(out + _tasks_markdown(summary["tasks"])) + "\n"
+
+
+def _tasks_markdown(tasks: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    if tasks["snr"]:
+        names = sorted({t for c in tasks["snr"].values() for t in c})
+        out += ["", "Signal-to-noise ratio of each task (signal / noise, item-sd units):", ""]
+        out += ["| setting | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for s, c in tasks["snr"].items():
+            cells = [
+                f"{c[t]['snr']:.2f} ({c[t]['signal']:.3f} / {c[t]['noise']:.3f})" if c.get(t, {}).get("snr") else "-"
+                for t in names
+            ]
+            out.append(f"| {s} | " + " | ".join(cells) + " |")
+    if tasks["alone"]:
+        out += ["", f"Each task alone, small-scale settings against {REFERENCE} (the reference: recipe weights):", ""]
+        out += ["| task | setting | candidates | verdict agreement | pairwise ranking agreement | Kendall tau |"]
+        out.append("|---|---|---|---|---|---|")
+        out += [f"| {t} | {s} | {_agree(c)} |" for t, by in tasks["alone"].items() for s, c in by.items()]
+    if tasks["snr_weighted"]:
+        out += ["", "SNR-weighted (weights from the other small-scale protocols' runs):", ""]
+        out += ["| setting | weights | candidates | verdict agreement | pairwise ranking agreement | Kendall tau |"]
+        out.append("|---|---|---|---|---|---|")
+        for s, r in tasks["snr_weighted"].items():
+            w = tasks["weights"][s]
+            total = sum(w.values())
+            shown = ", ".join(f"{t} {x / total:.2f}" for t, x in w.items())
+            out.append(f"| {s} | {shown} | {_agree(r['transfer'])} |")
+    return out

@@ -10,7 +10,16 @@ from pathlib import Path
 import numpy as np
 
 from bench.transfer import missing
-from bench.transfer_summary import markdown, ranking_agreement, read_rows, summarize, verdict_agreement
+from bench.transfer_summary import (
+    markdown,
+    paired_runs,
+    ranking_agreement,
+    read_rows,
+    snr_weights,
+    summarize,
+    task_snr,
+    verdict_agreement,
+)
 
 ITEMS = 150
 EFFECTS = {"good": 0.5, "bad": -0.5, "mild": 0.2, "neutral": None}  # None: +-0.3 by seed, so never decisive
@@ -102,3 +111,39 @@ def test_resume_skips_finished_rows_and_reads_past_a_cut_line(tmp_path: Path):
     assert todo == {"baseline": [2], "good": [2], "bad": [0, 1, 2]}
     assert missing(results, "small", "default", ["good"], [0, 1]) == {"baseline": [], "good": []}
     assert missing(results, "large", "default", ["good"], [0]) == {"baseline": [0], "good": [0]}
+
+
+def two_task_setting(scale: str, protocol: str) -> list[dict]:
+    """Task ``clear`` carries each candidate's effect with little seed noise; task ``noisy`` carries no effect and
+    a seed-to-seed shift of sd 0.3: its SNR is near 0, ``clear``'s large."""
+    rows = []
+    for cand, e in [("baseline", 0.0), ("good", 0.5), ("bad", -0.5), ("mild", 0.2)]:
+        for s in range(4):
+            r = row(scale, protocol, cand, s, e)
+            shift = np.random.default_rng(zlib.crc32(f"{scale}{protocol}{cand}{s}noisy".encode())).normal(0, 0.3)
+            difficulty = np.random.default_rng(8).normal(0, 1, ITEMS)
+            r["tasks"]["noisy"] = [[str(i), float(x + shift)] for i, x in enumerate(difficulty)]
+            r["tasks"]["clear"] = r["tasks"].pop("t")
+            r["weights"] = {"clear": 1.0, "noisy": 1.0}
+            rows.append(r)
+    return rows
+
+
+def test_task_snr_and_leave_one_protocol_out_weights():
+    rows = two_task_setting("small", "default") + two_task_setting("small", "third")
+    rows += two_task_setting("large", "default")
+    paired = paired_runs(rows)
+    snr = {s: task_snr(c) for s, c in paired.items()}
+    clear, noisy = snr["small/default"]["clear"], snr["small/default"]["noisy"]
+    assert clear["signal"] > 0.4 and clear["noise"] < 0.01 and clear["snr"] > 50  # effects 0.5, -0.5, 0.2: sd 0.5
+    assert noisy["noise"] > 0.2 and noisy["snr"] < 1
+    w = snr_weights(snr, "small/default", ["clear", "noisy"])
+    assert w == {t: snr["small/third"][t]["snr"] for t in ("clear", "noisy")}  # the other protocol's runs only
+    assert snr_weights({"small/default": snr["small/default"]}, "small/default", ["clear"]) is None
+    summary = summarize(rows)
+    tasks = summary["tasks"]
+    assert set(tasks["snr_weighted"]) == {"small/default", "small/third"}
+    weighted = tasks["snr_weighted"]["small/default"]["decisions"]
+    assert {c: d["verdict"] for c, d in weighted.items()} == {"bad": "drop", "good": "keep", "mild": "keep"}
+    assert tasks["alone"]["clear"]["small/default"]["ranking"]["pairwise"] == 1.0
+    assert "SNR-weighted" in markdown(summary)
