@@ -15,7 +15,10 @@ at each setting: a scale and a learning-rate protocol.
   reduced (/10), our reading of "Can Small Training Runs Reliably Guide Data Curation?" (ICLR 2026, arXiv
   2512.24503): proxies trained with a much smaller learning rate rank recipes as tuned large runs do; the stored
   abstract does not name a factor, so one order of magnitude. By default the small scale runs all four and the
-  large one the default only (the reference).
+  large one the default only. The reference the small-scale settings are measured against is the large scale's
+  protocol whose baseline scores best (``tuned_reference``; ``--reference`` names another): to tune it, train the
+  large baseline at the other rates (``--scales large --lrs third triple --candidates``, no candidate: the baseline
+  only), then the candidates at the best one if it is not the default.
 - Candidates (``expected``: the known answer, where there is one): ``gold`` swaps the OCR side of every ICDAR
   source for its gold transcription (known good: never drop); ``keep_noisiest`` keeps only the pages whose
   estimated CER is above 10% (removes the clean part: known bad, never keep); ``random_drop`` drops a random 10% of
@@ -177,8 +180,8 @@ def run_setting(work: Path, scale: str, protocol: str, names: list[str], seeds: 
             print(f"{scale}/{protocol} {name} seed {seed}: {row['seconds']} s", flush=True)
 
 
-def write_summary(work: Path) -> dict[str, Any]:
-    summary = summarize(read_rows(work / RESULTS))
+def write_summary(work: Path, reference: str | None = None) -> dict[str, Any]:
+    summary = summarize(read_rows(work / RESULTS), reference)
     (work / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     text = markdown(summary)
     (work / "summary.md").write_text(text)
@@ -191,7 +194,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/finebooks-transfer"))
     ap.add_argument("--scales", nargs="+", choices=list(SCALES), default=list(SCALES))
     ap.add_argument("--lrs", nargs="+", choices=list(PROTOCOLS), help="default: all at small, default at large")
-    ap.add_argument("--candidates", nargs="+", choices=CANDIDATES, default=CANDIDATES)
+    ap.add_argument("--candidates", nargs="*", choices=CANDIDATES, default=CANDIDATES, help="none: the baseline only")
+    ap.add_argument("--reference", help="setting the others are measured against (default: the best large one)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--threads", type=int, default=2, help="torch threads per run (1 on a shared machine)")
     ap.add_argument("--summary", action="store_true", help="only summarise the finished rows")
@@ -202,7 +206,7 @@ def main() -> None:
         for scale in args.scales:
             for protocol in args.lrs or SCALE_PROTOCOLS[scale]:
                 run_setting(args.work, scale, protocol, args.candidates, args.seeds, args.threads)
-    write_summary(args.work)
+    write_summary(args.work, args.reference)
 
 
 if __name__ == "__main__":

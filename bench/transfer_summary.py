@@ -11,6 +11,9 @@ rows of its results file, and how far the settings agree.
   left out), ``SAMPLES`` draws.
 - Flips across learning rates, per scale: a candidate whose verdict differs between protocols, and one with keep
   at one protocol and drop at another.
+- The reference: the large scale at the protocol whose baseline scores best (the recipe's weighted task scores in
+  item-sd units), the nearest thing here to the "tuned large runs" of the ICLR 2026 paper; ``--reference`` names
+  another.
 - Tasks (issue #16, item 2's signal-to-noise weighting, measured here on runs that are not the ones decided): per
   task and setting, its signal-to-noise ratio over the candidates (signal: the sd across candidates of their mean
   paired delta; noise: the root mean square over candidates of the seed-to-seed sd of that delta; deltas in the
@@ -31,7 +34,7 @@ import numpy as np
 from scipy import stats as sps
 
 SAMPLES = 2000
-REFERENCE = "large/default"  # the setting the small-scale protocols are measured against
+REFERENCE_SCALE = "large"  # the small-scale protocols are measured against this scale at its tuned protocol
 Key = tuple[str, str, str, int]  # (scale, protocol, candidate, seed)
 # (known answer, verdict) pairs that contradict it; the near-neutral random drop may be dropped, never kept
 CONTRADICTIONS = {("keep", "drop"), ("drop", "keep"), ("inconclusive", "keep")}
@@ -126,10 +129,37 @@ def snr_weights(snr: dict[str, dict[str, dict]], setting: str, decided: list[str
     return {t: float(np.mean(v)) for t, v in values.items()}
 
 
-def tasks_summary(rows: list[dict[str, Any]], paired: Paired, dec: dict[str, dict]) -> dict[str, Any]:
+def baseline_scores(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:
+    """setting -> task -> the baseline's mean score (over its seeds and items) and the sd of its item scores."""
+    by: dict[str, dict[str, list[list[float]]]] = {}
+    for r in rows:
+        if r["candidate"] == "baseline":
+            for t, items in r["tasks"].items():
+                by.setdefault(f"{r['scale']}/{r['protocol']}", {}).setdefault(t, []).append([x for _, x in items])
+    return {
+        s: {t: {"mean": float(np.mean(v)), "sd": float(np.std(v, ddof=1)), "seeds": len(v)} for t, v in tasks.items()}
+        for s, tasks in sorted(by.items())
+    }
+
+
+def tuned_reference(rows: list[dict[str, Any]], scale: str = REFERENCE_SCALE) -> str | None:
+    """The protocol of ``scale`` whose baseline scores best: the recipe's weighted sum over the decided tasks of
+    its mean score in item-sd units (the learning rate a tuned large run would use); None without that scale."""
+    base = {s: t for s, t in baseline_scores(rows).items() if s.startswith(scale + "/")}
+    if not base or not rows:
+        return None
+    weights = {t: w for t, w in rows[0]["weights"].items() if w > 0}
+
+    def quality(s: str) -> float:
+        return sum(w * base[s][t]["mean"] / base[s][t]["sd"] for t, w in weights.items() if t in base[s])
+
+    return max(sorted(base), key=quality)
+
+
+def tasks_summary(rows: list[dict[str, Any]], paired: Paired, dec: dict[str, dict], reference: str) -> dict[str, Any]:
     """Per-task SNR per setting, each task alone against the reference, and SNR-weighted decisions."""
     snr = {s: task_snr(c) for s, c in paired.items() if c}
-    if REFERENCE not in dec or not rows:
+    if reference not in dec or not rows:
         return {"snr": snr, "alone": {}, "snr_weighted": {}, "weights": {}}
     recipe_weights = rows[0]["weights"]
     decided = sorted(t for t, w in recipe_weights.items() if w > 0)
@@ -137,14 +167,14 @@ def tasks_summary(rows: list[dict[str, Any]], paired: Paired, dec: dict[str, dic
     alone = {}
     for t in sorted({t for c in snr.values() for t in c}):
         d = decisions(rows, weights={s: {t: 1.0} for s in small}, paired={s: paired[s] for s in small})
-        alone[t] = {s: compare(d[s], dec[REFERENCE]) for s in small}
+        alone[t] = {s: compare(d[s], dec[reference]) for s in small}
     weights = {s: w for s in small if (w := snr_weights(snr, s, decided))}
     d = decisions(rows, weights=weights, paired={s: paired[s] for s in weights})
     return {
         "snr": snr,
         "alone": alone,
         "weights": weights,
-        "snr_weighted": {s: {"decisions": d[s], "transfer": compare(d[s], dec[REFERENCE])} for s in weights},
+        "snr_weighted": {s: {"decisions": d[s], "transfer": compare(d[s], dec[reference])} for s in weights},
     }
 
 
@@ -219,15 +249,17 @@ def flips(by_protocol: dict[str, dict[str, dict]]) -> dict[str, Any]:
     return {"candidates": len(verdicts), "changed": changed, "opposite": opposite, "verdicts": verdicts}
 
 
-def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Everything --summary prints and writes."""
+def summarize(rows: list[dict[str, Any]], reference: str | None = None) -> dict[str, Any]:
+    """Everything --summary prints and writes; ``reference`` (default: the tuned large-scale protocol, see
+    ``tuned_reference``) is the setting the small-scale ones are measured against."""
+    reference = reference or tuned_reference(rows) or f"{REFERENCE_SCALE}/default"
     paired = paired_runs(rows)
     dec = decisions(rows, paired=paired)
     settings = sorted(dec)
     pairs = {f"{a} vs {b}": compare(dec[a], dec[b]) for a, b in itertools.combinations(settings, 2)}
     scales = sorted({s.split("/")[0] for s in settings})
     by_scale = {sc: {s.split("/")[1]: dec[s] for s in settings if s.startswith(sc + "/")} for sc in scales}
-    transfer = {s: compare(dec[s], dec[REFERENCE]) for s in settings if REFERENCE in dec and s != REFERENCE}
+    transfer = {s: compare(dec[s], dec[reference]) for s in settings if reference in dec and s != reference}
     ranked = [s for s, c in transfer.items() if s.startswith("small/") and c["ranking"]["pairwise"] is not None]
     best = max(
         ranked, key=lambda s: (transfer[s]["ranking"]["pairwise"], transfer[s]["verdicts"]["point"]), default=None
@@ -245,7 +277,9 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "best_small_protocol": best,
         "flips": {sc: flips(p) for sc, p in by_scale.items()},
         "known_answers_contradicted": wrong,
-        "tasks": tasks_summary(rows, paired, dec),
+        "tasks": tasks_summary(rows, paired, dec, reference),
+        "reference": reference,
+        "baselines": baseline_scores(rows),
         "runs": len(rows),
         "scales": {r["scale"]: {k: r.get(k) for k in ("params", "tokens", "flops")} for r in rows},
     }
@@ -288,7 +322,8 @@ def markdown(summary: dict[str, Any]) -> str:
         out += [f"| {name} | {_agree(c)} |" for name, c in summary["pairs"].items()]
         out.append("")
     if summary["transfer_to_reference"]:
-        out += [f"Against the reference {REFERENCE}:", "", "| small-scale protocol " + head, "|---|---|---|---|---|"]
+        out += [f"Against the reference {summary['reference']}:", "", "| small-scale protocol " + head]
+        out.append("|---|---|---|---|---|")
         out += [f"| {s} | {_agree(c)} |" for s, c in summary["transfer_to_reference"].items()]
         out += ["", f"Best small-scale protocol (pairwise ranking agreement): {summary['best_small_protocol']}", ""]
     for scale, f in summary["flips"].items():
@@ -300,11 +335,18 @@ def markdown(summary: dict[str, Any]) -> str:
             )
     wrong = summary["known_answers_contradicted"]
     out.append(f"Known answers contradicted: {'; '.join(wrong) if wrong else 'none'}.")
-    return "\n".join(out + _tasks_markdown(summary["tasks"])) + "\n"
+    return "\n".join(out + _tasks_markdown(summary["tasks"], summary["reference"], summary["baselines"])) + "\n"
 
 
-def _tasks_markdown(tasks: dict[str, Any]) -> list[str]:
+def _tasks_markdown(tasks: dict[str, Any], reference: str, baselines: dict[str, dict]) -> list[str]:
     out: list[str] = []
+    if baselines:
+        names = sorted({t for c in baselines.values() for t in c})
+        out += ["", "Baseline mean score per setting (higher is better; seeds):", ""]
+        out += ["| setting | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for s, c in baselines.items():
+            cells = [f"{c[t]['mean']:.4f} ({c[t]['seeds']})" if t in c else "-" for t in names]
+            out.append(f"| {s} | " + " | ".join(cells) + " |")
     if tasks["snr"]:
         names = sorted({t for c in tasks["snr"].values() for t in c})
         out += ["", "Signal-to-noise ratio of each task (signal / noise, item-sd units):", ""]
@@ -316,7 +358,7 @@ def _tasks_markdown(tasks: dict[str, Any]) -> list[str]:
             ]
             out.append(f"| {s} | " + " | ".join(cells) + " |")
     if tasks["alone"]:
-        out += ["", f"Each task alone, small-scale settings against {REFERENCE} (the reference: recipe weights):", ""]
+        out += ["", f"Each task alone, small-scale settings against {reference} (the reference: recipe weights):", ""]
         out += ["| task | setting | candidates | verdict agreement | pairwise ranking agreement | Kendall tau |"]
         out.append("|---|---|---|---|---|---|")
         out += [f"| {t} | {s} | {_agree(c)} |" for t, by in tasks["alone"].items() for s, c in by.items()]

@@ -18,6 +18,7 @@ from bench.transfer_summary import (
     snr_weights,
     summarize,
     task_snr,
+    tuned_reference,
     verdict_agreement,
 )
 
@@ -147,3 +148,19 @@ def test_task_snr_and_leave_one_protocol_out_weights():
     assert {c: d["verdict"] for c, d in weighted.items()} == {"bad": "drop", "good": "keep", "mild": "keep"}
     assert tasks["alone"]["clear"]["small/default"]["ranking"]["pairwise"] == 1.0
     assert "SNR-weighted" in markdown(summary)
+
+
+def test_the_reference_is_the_large_protocol_whose_baseline_scores_best():
+    rows = setting("small", "default") + setting("large", "default") + setting("large", "triple")
+
+    def shift(by: float) -> list[dict]:
+        out = [dict(r) for r in rows]
+        for r in out:
+            if (r["scale"], r["protocol"], r["candidate"]) == ("large", "triple", "baseline"):
+                r["tasks"] = {"t": [[i, x + by] for i, x in r["tasks"]["t"]]}
+        return out
+
+    assert tuned_reference(shift(-0.2)) == "large/default"
+    assert tuned_reference(shift(0.2)) == "large/triple"
+    assert summarize(shift(0.2), reference="large/default")["reference"] == "large/default"
+    assert tuned_reference([r for r in rows if r["scale"] == "small"]) is None
