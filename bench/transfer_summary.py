@@ -231,10 +231,14 @@ def compare(a: dict[str, dict], b: dict[str, dict], seed: int = 0) -> dict[str, 
     """Agreement of two settings' decisions on their common candidates."""
     common = sorted(set(a) & set(b))
     rng = np.random.default_rng(seed)
+    decisive = [c for c in common if "inconclusive" not in (a[c]["verdict"], b[c]["verdict"])]
     return {
         "candidates": common,
         "verdicts": verdict_agreement([a[c]["verdict"] for c in common], [b[c]["verdict"] for c in common], rng),
         "ranking": ranking_agreement([a[c]["delta"] for c in common], [b[c]["delta"] for c in common], rng),
+        # agreement is easy where both are inconclusive: the candidates decided in both, and those decided opposite
+        "decisive_in_both": decisive,
+        "opposite": [c for c in decisive if a[c]["verdict"] != b[c]["verdict"]],
     }
 
 
@@ -289,13 +293,20 @@ def _f(x: float | None, sign: bool = True) -> str:
     return "-" if x is None else f"{x:+.3f}" if sign else f"{x:.2f}"
 
 
+HEAD = (
+    "| candidates | verdict agreement [95%] | same verdict where both decide | pairwise ranking agreement [95%] "
+    "| Kendall tau [95%] |"
+)
+
+
 def _agree(c: dict[str, Any]) -> str:
     v, r = c["verdicts"], c["ranking"]
     lo, hi = v["interval"]
     plo, phi = r["pairwise_interval"]
     tlo, thi = r["tau_interval"]
+    decided = f"{len(c['decisive_in_both']) - len(c['opposite'])} of {len(c['decisive_in_both'])}"
     return (
-        f"{len(c['candidates'])} | {_f(v['point'], False)} [{_f(lo, False)}, {_f(hi, False)}] | "
+        f"{len(c['candidates'])} | {_f(v['point'], False)} [{_f(lo, False)}, {_f(hi, False)}] | {decided} | "
         f"{_f(r['pairwise'], False)} [{_f(plo, False)}, {_f(phi, False)}] | {_f(r['tau'])} [{_f(tlo)}, {_f(thi)}]"
     )
 
@@ -315,15 +326,15 @@ def markdown(summary: dict[str, Any]) -> str:
                 f"[{_f(d['low'])}, {_f(d['high'])}] | {_f(d['mde'], False)} | {d['seeds']} |"
             )
         out.append("")
-    head = "| candidates | verdict agreement [95%] | pairwise ranking agreement [95%] | Kendall tau [95%] |"
+    head = HEAD
     if summary["pairs"]:
         out += ["Agreement between settings (bootstrap over candidates):", "", "| settings " + head]
-        out.append("|---|---|---|---|---|")
+        out.append("|---|---|---|---|---|---|")
         out += [f"| {name} | {_agree(c)} |" for name, c in summary["pairs"].items()]
         out.append("")
     if summary["transfer_to_reference"]:
         out += [f"Against the reference {summary['reference']}:", "", "| small-scale protocol " + head]
-        out.append("|---|---|---|---|---|")
+        out.append("|---|---|---|---|---|---|")
         out += [f"| {s} | {_agree(c)} |" for s, c in summary["transfer_to_reference"].items()]
         out += ["", f"Best small-scale protocol (pairwise ranking agreement): {summary['best_small_protocol']}", ""]
     for scale, f in summary["flips"].items():
@@ -359,13 +370,11 @@ def _tasks_markdown(tasks: dict[str, Any], reference: str, baselines: dict[str, 
             out.append(f"| {s} | " + " | ".join(cells) + " |")
     if tasks["alone"]:
         out += ["", f"Each task alone, small-scale settings against {reference} (the reference: recipe weights):", ""]
-        out += ["| task | setting | candidates | verdict agreement | pairwise ranking agreement | Kendall tau |"]
-        out.append("|---|---|---|---|---|---|")
+        out += ["| task | setting " + HEAD, "|---|---|---|---|---|---|---|"]
         out += [f"| {t} | {s} | {_agree(c)} |" for t, by in tasks["alone"].items() for s, c in by.items()]
     if tasks["snr_weighted"]:
         out += ["", "SNR-weighted (weights from the other small-scale protocols' runs):", ""]
-        out += ["| setting | weights | candidates | verdict agreement | pairwise ranking agreement | Kendall tau |"]
-        out.append("|---|---|---|---|---|---|")
+        out += ["| setting | weights " + HEAD, "|---|---|---|---|---|---|---|"]
         for s, r in tasks["snr_weighted"].items():
             w = tasks["weights"][s]
             total = sum(w.values())

@@ -64,7 +64,9 @@ def test_agreement_ranking_and_flips_on_constructed_settings():
     same = s["transfer_to_reference"]["small/default"]
     assert same["verdicts"]["point"] == 1.0 and same["verdicts"]["interval"] == [1.0, 1.0]
     assert same["ranking"]["tau"] > 0.99 and same["ranking"]["pairwise"] > 0.8  # neutral's delta is near 0: ranked
+    assert same["decisive_in_both"] == ["bad", "good", "mild"] and same["opposite"] == []
     reverse = s["transfer_to_reference"]["small/triple"]
+    assert reverse["opposite"] == ["bad", "good", "mild"]
     assert reverse["verdicts"]["point"] == 0.25  # only neutral agrees
     assert reverse["ranking"]["pairwise"] < 0.2 and reverse["ranking"]["tau"] < -0.6
     lo, hi = reverse["ranking"]["pairwise_interval"]
