@@ -163,7 +163,7 @@ def tasks_summary(rows: list[dict[str, Any]], paired: Paired, dec: dict[str, dic
         return {"snr": snr, "alone": {}, "snr_weighted": {}, "weights": {}}
     recipe_weights = rows[0]["weights"]
     decided = sorted(t for t, w in recipe_weights.items() if w > 0)
-    small = [s for s in paired if s.startswith("small/")]
+    small = [s for s in dec if s.startswith("small/")]
     alone = {}
     for t in sorted({t for c in snr.values() for t in c}):
         d = decisions(rows, weights={s: {t: 1.0} for s in small}, paired={s: paired[s] for s in small})
@@ -258,7 +258,8 @@ def summarize(rows: list[dict[str, Any]], reference: str | None = None) -> dict[
     ``tuned_reference``) is the setting the small-scale ones are measured against."""
     reference = reference or tuned_reference(rows) or f"{REFERENCE_SCALE}/default"
     paired = paired_runs(rows)
-    dec = decisions(rows, paired=paired)
+    # a setting with the baseline only (tuning the reference's learning rate) decides nothing
+    dec = {s: d for s, d in decisions(rows, paired=paired).items() if d}
     settings = sorted(dec)
     pairs = {f"{a} vs {b}": compare(dec[a], dec[b]) for a, b in itertools.combinations(settings, 2)}
     scales = sorted({s.split("/")[0] for s in settings})

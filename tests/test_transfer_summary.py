@@ -86,7 +86,7 @@ def test_agreement_ranking_and_flips_on_constructed_settings():
 
 def test_a_candidate_needs_two_paired_seeds_to_be_decided():
     rows = [r for r in setting("small", "default") if not (r["candidate"] == "baseline" and r["seed"] > 0)]
-    assert summarize(rows)["decisions"] == {"small/default": {}}
+    assert summarize(rows)["decisions"] == {}
 
 
 def test_interval_sanity():
