@@ -4,6 +4,7 @@ language consistency with py3langid."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -12,6 +13,7 @@ from datatrove.data import Document
 from filters.pages import join_pages
 from filters.signals import train_fasttext, train_kenlm
 from filters.signals.base import BOOK_KEY, PAGE_KEY
+from filters.signals.cer_estimate import CerEstimateSignal
 from filters.signals.fasttext_quality import FasttextQualitySignal
 from filters.signals.goldtext import icdar_files, read_icdar
 from filters.signals.kenlm_bin import HOW, find_tool
@@ -115,3 +117,21 @@ def test_language_consistency_is_low_on_pages_in_another_language(shared_data):
     assert doc.metadata["language"] == "en"
     assert values[0] > 0.8 and values[1] > 0.8 and values[2] < 0.2
     assert 0.5 < doc.metadata[BOOK_KEY]["lang_consistency"] < 0.8
+
+
+@pytest.mark.parametrize(
+    ("cls", "kind", "trainer"),
+    [
+        (KenlmPerplexitySignal, "KenLM model", "filters.signals.train_kenlm"),
+        (FasttextQualitySignal, "fastText model", "filters.signals.train_fasttext"),
+        (CerEstimateSignal, "CER estimator model", "filters.signals.train_cer"),
+    ],
+)
+def test_a_missing_model_file_names_itself_and_its_trainer(cls, kind, trainer, tmp_path, monkeypatch):
+    missing = tmp_path / "nowhere" / "model.bin"
+    step = cls(model=str(missing))  # building the step does not load the model: the worker does
+    expected = re.escape(f"{kind} '{missing}' not found; train one with: python -m {trainer} ")
+    with pytest.raises(FileNotFoundError, match=expected):
+        _ = step.model
+    monkeypatch.setenv("FINEBOOKS_CACHE", str(tmp_path / "cache"))
+    assert cls.model_files({}) == [str(tmp_path / "cache" / "models" / cls.default_file)]

@@ -144,6 +144,8 @@ class ModelSignal(OcrSignal):
     not when the pipeline is built or pickled). Its sha256 enters the process stage's key (``model_files``)."""
 
     default_file: ClassVar[str] = ""
+    model_kind: ClassVar[str] = "model"  # named in the error for a missing file, with the command that trains one
+    train_command: ClassVar[str] = ""  # ``{path}``: the missing file
 
     def __init__(self, model: str = ""):
         super().__init__()
@@ -163,9 +165,14 @@ class ModelSignal(OcrSignal):
     @property
     def model(self) -> Any:
         if self._model is None:
+            if not os.path.isfile(self.model_path):
+                raise FileNotFoundError(
+                    f"{self.model_kind} {self.model_path!r} not found; train one with: "
+                    f"{self.train_command.format(path=self.model_path)}"
+                )
             self._model = self.load_model(self.model_path)
         return self._model
 
     def load_model(self, path: str) -> Any:
-        """The model in ``path``; a missing or unusable file is an error naming it and the command that trains one."""
+        """The model in the existing file ``path``; an unusable one is an error naming it."""
         raise NotImplementedError

@@ -28,6 +28,8 @@ class CerEstimateSignal(ModelSignal):
     signal = "ocr_cer_estimate"
     bad_side = "high"
     default_file = "cer-estimator.joblib"
+    model_kind = "CER estimator model"
+    train_command = "python -m filters.signals.train_cer --gold icdar:<OCR/gold folder> --out {path}"
 
     def __init__(self, model: str = ""):
         super().__init__(model)
@@ -36,7 +38,7 @@ class CerEstimateSignal(ModelSignal):
     def load_model(self, path: str):
         from filters.signals.cer_model import load_model
 
-        return load_model(path)  # errors name the file and the train command
+        return load_model(path)  # an unusable file is an error naming it
 
     def language(self, doc: Document, view: TextView) -> str | None:
         """The book's wordfreq language (None when it has no resources), noting a language without them."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from datatrove.data import Document
 
 from filters.signals.base import ModelSignal, PageScore, model_abstention
@@ -25,6 +23,10 @@ class FasttextQualitySignal(ModelSignal):
     signal = "fasttext_quality"
     bad_side = "low"
     default_file = "fasttext-ocr-quality.bin"
+    model_kind = "fastText model"
+    train_command = (
+        "python -m filters.signals.train_fasttext --clean <clean text folder> --raw <raw OCR folder> --out {path}"
+    )
 
     def __init__(self, model: str = "", max_words: int = 2000, languages: tuple[str, ...] = ()):
         super().__init__(model)
@@ -32,11 +34,6 @@ class FasttextQualitySignal(ModelSignal):
         self.max_words = max_words
 
     def load_model(self, path: str):
-        if not os.path.isfile(path):
-            raise FileNotFoundError(
-                f"fastText model {path!r} not found; train one with: python -m filters.signals.train_fasttext "
-                f"--clean <clean text folder> --raw <raw OCR folder> --out {path}"
-            )
         import fasttext
 
         return fasttext.load_model(path)

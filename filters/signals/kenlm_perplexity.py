@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterator
 
 from datatrove.data import Document
@@ -42,6 +41,8 @@ class KenlmPerplexitySignal(ModelSignal):
     signal = "kenlm_perplexity"
     bad_side = "high"
     default_file = "kenlm-char5.binary"
+    model_kind = "KenLM model"
+    train_command = "python -m filters.signals.train_kenlm --corpus <clean text folder> --out {path}"
 
     def __init__(self, model: str = "", chunk_chars: int = CHUNK_CHARS, languages: tuple[str, ...] = ()):
         super().__init__(model)
@@ -49,11 +50,6 @@ class KenlmPerplexitySignal(ModelSignal):
         self.chunk_chars = chunk_chars
 
     def load_model(self, path: str):
-        if not os.path.isfile(path):
-            raise FileNotFoundError(
-                f"KenLM model {path!r} not found; train one with: python -m filters.signals.train_kenlm "
-                f"--corpus <clean text folder> --out {path}"
-            )
         import kenlm
 
         return kenlm.Model(path)
