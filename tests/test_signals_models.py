@@ -85,10 +85,10 @@ def test_fasttext_trainer_splits_by_document_and_scores_gold_above_ocr(small_cle
         [str(icdar), str(shared_data / "ocr_pages/old_books/tesseract_otsu_txt")],
         str(out),
         test_fraction=0.3,
-        epoch=3,
+        epoch=10,
         dim=16,
     )
-    assert record["test_accuracy"] > 0.6
+    assert record["test_accuracy"] > 0.75
     test_names = {p.rsplit("/", 1)[-1] for p in record["raw_test_docs"] if "icdar" in p}
     train_names = {p.name for p in icdar_files(icdar)} - test_names
     assert test_names and train_names
@@ -104,6 +104,19 @@ def test_fasttext_trainer_splits_by_document_and_scores_gold_above_ocr(small_cle
         for d in worst
     )
     assert better >= 2
+
+
+def test_fasttext_training_gives_the_same_model_twice_in_one_process(small_clean, tmp_path):
+    """The PyPI fastText builds leave most of the input matrix uninitialised; after a large block of non-zero
+    memory has been freed in this process, training here used to give another model or a NaN loss."""
+    models = []
+    for i in range(3):
+        garbage = b"\x7f" * 40_000_000  # freed below: the allocator may hand this memory to fastText next
+        del garbage
+        out = tmp_path / f"ft{i}.bin"
+        train_fasttext.train([str(small_clean)], [str(small_clean)], str(out), epoch=1, dim=8, chunk_words=20)
+        models.append(out.read_bytes())
+    assert models[0] == models[1] == models[2]
 
 
 def test_language_consistency_is_low_on_pages_in_another_language(shared_data):

@@ -24,6 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from filters.signals.fasttext_fit import FitDiverged, fit
 from filters.signals.fasttext_quality import CLEAN_LABEL, OCR_LABEL, default_model
 from filters.signals.goldtext import read_texts
 
@@ -59,7 +60,16 @@ def train(
     epoch: int = 5,
     dim: int = 32,
     seed: int = 0,
+    lr: float = 0.5,
+    threads: int = 1,
 ) -> dict:
+    """Train and save the classifier; returns the record written beside it.
+
+    Training runs in a child process (``fasttext_fit``: the PyPI fastText builds leave most of the input
+    matrix uninitialised). With ``threads=1`` (the default) the model is the same for the same data, parameters
+    and seed; more threads train faster but lock-free, so not reproducibly. A NaN loss is a ``ValueError``
+    that names ``lr``.
+    """
     import fasttext
 
     clean_train, clean_test, clean_test_docs = collect(clean, "gold", test_fraction, chunk_words)
@@ -77,13 +87,15 @@ def train(
         f.write("\n".join(rows) + "\n")
         train_file = f.name
     try:
-        model = fasttext.train_supervised(
-            input=train_file, epoch=epoch, lr=0.5, dim=dim, wordNgrams=2, minn=2, maxn=5, bucket=200_000,
-            thread=2, seed=seed, verbose=0,
+        fit(
+            train_file, str(out_path), epoch=epoch, lr=lr, dim=dim, wordNgrams=2, minn=2, maxn=5, bucket=200_000,
+            thread=threads, seed=seed, verbose=0,
         )  # fmt: skip
+    except FitDiverged as e:
+        raise ValueError(f"fastText training diverged (NaN loss) at lr={lr}, {threads} thread(s): lower --lr") from e
     finally:
         Path(train_file).unlink()
-    model.save_model(str(out_path))
+    model = fasttext.load_model(str(out_path))
     correct = total = 0
     for label, texts in ((CLEAN_LABEL, clean_test), (OCR_LABEL, raw_test)):
         for t in texts:
@@ -95,6 +107,7 @@ def train(
         "test_pieces": total,
         "test_accuracy": correct / total if total else None,
         "test_fraction": test_fraction,
+        "params": {"epoch": epoch, "dim": dim, "lr": lr, "threads": threads, "seed": seed, "chunk_words": chunk_words},
         "clean_test_docs": clean_test_docs,
         "raw_test_docs": raw_test_docs,
     }
@@ -112,10 +125,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epoch", type=int, default=5)
     parser.add_argument("--dim", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lr", type=float, default=0.5)
+    parser.add_argument("--threads", type=int, default=1, help="1 (default) is deterministic for a seed")
     args = parser.parse_args(argv)
     try:
         record = train(
-            args.clean, args.raw, args.out, args.test_fraction, args.chunk_words, args.epoch, args.dim, args.seed
+            args.clean,
+            args.raw,
+            args.out,
+            args.test_fraction,
+            args.chunk_words,
+            args.epoch,
+            args.dim,
+            args.seed,
+            lr=args.lr,
+            threads=args.threads,
         )
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
