@@ -23,6 +23,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from datatrove.data import Document
@@ -38,6 +39,22 @@ from filters.signals.goldtext import icdar_files, read_ght, read_icdar, read_tex
 ICDAR_SETS = ("eng_monograph", "fr_monograph", "eng_periodical", "fr_periodical")
 GHT_TEST = ("guten_ht_high_test.tsv", "guten_ht_low_test.tsv")
 BAD_CER = 0.10
+
+
+def fasttext_held_out(info: dict) -> Callable[[Path], bool] | None:
+    """Whether the fastText model described by ``info`` (its ``<model>.json``) never trained on a document.
+
+    A document is held out when it lies in no folder the model trained on, or is one of its test documents.
+    Records without their folders (older models) fall back to matching test documents by file name, which
+    counts only the documents of other folders that share a name with a test document; no list: ``None``.
+    """
+    tests = info.get("raw_test_docs", []) + info.get("clean_test_docs", [])
+    folders = [Path(f) for f in info.get("clean_folders", []) + info.get("raw_folders", [])]
+    if folders:
+        test_paths = {Path(t) for t in tests}
+        return lambda p: (p := p.resolve()) in test_paths or not any(p.is_relative_to(f) for f in folders)
+    names = {Path(t).name for t in tests}
+    return (lambda p: p.name in names) if names else None
 
 
 def data_dir(arg: str | None) -> Path:
@@ -112,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     data = data_dir(args.data)
     steps, notes = load_steps(args.kenlm, args.fasttext)
     ft = steps.get("fasttext_quality")
-    ft_test = {Path(p).name for p in getattr(ft, "info", {}).get("raw_test_docs", [])} if ft else set()
-    if ft and not ft_test:
+    held_out = fasttext_held_out(getattr(ft, "info", {})) if ft else None
+    if ft and held_out is None:
         notes["fasttext_quality"] = "no held-out document list beside the model: not scored"
         del steps["fasttext_quality"]
     default = OcrQualityFilter()
@@ -128,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         cer = [d.cer for _, d in docs]
         scored = [measure(steps, d.ocr_scored, lang) for _, d in docs]
         raw = [measure(steps, d.ocr_input, lang) for _, d in docs]
-        held = [p.name in ft_test for p, _ in docs]
+        held = [held_out(p) for p, _ in docs] if held_out else [False] * len(docs)
         section = {
             "documents": len(docs),
             "cer_median": round(statistics.median(cer), 4),

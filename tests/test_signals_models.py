@@ -10,6 +10,7 @@ import shutil
 import pytest
 from datatrove.data import Document
 
+from bench.ocr_signals_gold import fasttext_held_out
 from filters.pages import join_pages
 from filters.signals import train_fasttext, train_kenlm
 from filters.signals.base import BOOK_KEY, PAGE_KEY
@@ -95,6 +96,11 @@ def test_fasttext_trainer_splits_by_document_and_scores_gold_above_ocr(small_cle
     # ICDAR gold and OCR of one document are on the same side of the split
     assert all(train_fasttext.is_test_doc(n, 0.3) for n in test_names)
     assert not any(train_fasttext.is_test_doc(n, 0.3) for n in train_names)
+    # the gold bench scores a document only if the model never trained on it: its test documents, other folders
+    unseen = fasttext_held_out(json.loads((tmp_path / "ft.bin.json").read_text()))
+    assert all(unseen(icdar / n) for n in test_names) and not any(unseen(icdar / n) for n in train_names)
+    fr = shared_data / "ocr_gold/icdar2017/Full_12M/fr_periodical"
+    assert all(unseen(p) for p in icdar_files(fr))
     step = FasttextQualitySignal(model=str(out))
     held_out = [read_icdar(icdar / n) for n in sorted(test_names)]
     worst = sorted(held_out, key=lambda d: d.cer, reverse=True)[:3]

@@ -47,7 +47,8 @@ def collect(folders: list[str], side: str, test_fraction: float, chunk_words: in
             held_out = is_test_doc(name, test_fraction)
             (test if held_out else train).extend(pieces(text, chunk_words))
             if held_out:
-                test_docs.append(str(Path(folder) / name))
+                path = Path(folder) if Path(folder).is_file() else Path(folder) / name
+                test_docs.append(str(path.resolve()))
     return train, test, test_docs
 
 
@@ -108,6 +109,8 @@ def train(
         "test_accuracy": correct / total if total else None,
         "test_fraction": test_fraction,
         "params": {"epoch": epoch, "dim": dim, "lr": lr, "threads": threads, "seed": seed, "chunk_words": chunk_words},
+        "clean_folders": [str(Path(f).resolve()) for f in clean],
+        "raw_folders": [str(Path(f).resolve()) for f in raw],
         "clean_test_docs": clean_test_docs,
         "raw_test_docs": raw_test_docs,
     }
