@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import run_ablation
+from ablations.decide.guard import same_tokens
 from ablations.recipe.loader import load_recipe
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,6 +63,39 @@ def test_all_removing_candidate_is_dropped_untrained_and_the_next_is_still_decid
     assert "| too_strict | **drop** |" in report and "removes 100% of books" in report
     out = capsys.readouterr()
     assert "candidate too_strict: DROP (removes 100% of books" in out.out
+
+
+def test_candidate_that_changes_no_token_is_recorded_untrained(tmp_path, shared_data, capsys):
+    cfg = small_recipe(
+        tmp_path,
+        shared_data,
+        "    - {block: book_length, id: lenient, params: {min_words: 1}}\n"
+        "    - {block: sampler, id: half, params: {rate: 0.5, seed: 1}}\n",
+    )
+    assert run_ablation.main([str(cfg)]) == 0
+    run_dir = tmp_path / "runs" / "small"
+    lenient, half = json.loads((run_dir / "decisions.json").read_text())
+    assert lenient["verdict"] == "no_change" and lenient["seeds"] == 0 and lenient["delta"] is None
+    assert lenient["reason"] == "changes nothing: trains on the same tokens as baseline"
+    assert lenient["removed"] == {"books": 0.0, "tokens": 0.0}
+    assert half["verdict"] in {"keep", "drop", "inconclusive"} and half["seeds"] == 1
+    assert not any("lenient" in p.name for p in (run_dir / "stages").glob("train-*"))
+    assert "lenient" not in [b.id for b in load_recipe(run_dir / "final_recipe.yaml").filter]
+    assert "| lenient | **no_change** |" in (run_dir / "report.md").read_text()
+    assert "candidate lenient: NO_CHANGE (changes nothing" in capsys.readouterr().out
+
+
+def test_same_tokens_compares_the_shards_byte_for_byte(tmp_path):
+    def stage(name: str, data: bytes, tokens: int = 3) -> Path:
+        folder = tmp_path / name
+        (folder / "tokens").mkdir(parents=True)
+        (folder / "tokens" / "tokens_00000.ds").write_bytes(data)
+        (folder / "manifest.json").write_text(json.dumps({"stage": "tokens", "tokens": tokens, "documents": 1}))
+        return folder
+
+    a, b, c = stage("a", b"\x01\x02\x03"), stage("b", b"\x01\x02\x03"), stage("c", b"\x01\x02\x04")
+    assert same_tokens(a, b) and not same_tokens(a, c)
+    assert not same_tokens(a, stage("d", b"\x01\x02\x03", tokens=4)) and not same_tokens(a, None)
 
 
 def test_failing_candidate_is_recorded_with_its_error_and_the_loop_goes_on(tmp_path, shared_data, capsys):

@@ -1,5 +1,6 @@
-"""Candidates that cannot be decided by training: one that removes every book, one whose processing or training
-raises, and the removal-rate alarm of one that removes a large share of the data.
+"""Candidates that cannot be decided by training: one that removes every book, one that changes nothing (its
+variant's tokens are the recipe's, byte for byte), one whose processing or training raises, and the removal-rate
+alarm of one that removes a large share of the data.
 
 Each gets a decision record all the same (``verdict`` with a ``reason``, no interval, ``seeds`` 0), so the loop
 goes on to the next candidate and the experiment's files are always written. A failure's traceback goes to the run
@@ -8,6 +9,7 @@ folder's ``ablation.log``.
 
 from __future__ import annotations
 
+import filecmp
 import sys
 import traceback
 from datetime import datetime, timezone
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ablations.train.tokens import token_count
+from pipelines.stages import finished
 
 LOG_FILE = "ablation.log"  # in the run folder: tracebacks of failed candidates
 
@@ -43,6 +46,20 @@ def removed_shares(base_summary: dict, base_tokens: Path | None, summary: dict, 
     return out
 
 
+def same_tokens(base_tokens: Path | None, tokens: Path | None) -> bool:
+    """Whether two finished tokens stages hold the same documents in the same order, token for token: a candidate
+    whose variant trains on exactly the recipe's data changes nothing that training could measure."""
+    if base_tokens is None or tokens is None or base_tokens == tokens:
+        return base_tokens is not None and base_tokens == tokens
+    a, b = finished(base_tokens), finished(tokens)
+    if a is None or b is None or (a["tokens"], a["documents"]) != (b["tokens"], b["documents"]):
+        return False
+    names = sorted(p.name for p in (base_tokens / "tokens").iterdir())
+    if names != sorted(p.name for p in (tokens / "tokens").iterdir()):
+        return False
+    return all(filecmp.cmp(base_tokens / "tokens" / n, tokens / "tokens" / n, shallow=False) for n in names)
+
+
 def alarm(candidate: str, base: str, removed: dict[str, float], threshold: float) -> bool:
     """Print one warning line when the candidate removes more than ``threshold`` of the base's books or tokens."""
     over = {k: s for k, s in removed.items() if s > threshold}
@@ -59,7 +76,8 @@ def alarm(candidate: str, base: str, removed: dict[str, float], threshold: float
 
 
 def untrained(cand, base: str, variant: str, verdict: str, reason: str, confidence: float) -> dict[str, Any]:
-    """The decision record of a candidate decided without training (``verdict`` drop or failed, with ``reason``)."""
+    """The decision record of a candidate decided without training (``verdict`` drop, no_change or failed, with
+    ``reason``)."""
     return {
         "candidate": cand.id,
         "section": cand.section,

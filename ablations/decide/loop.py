@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ablations.decide.guard import LOG_FILE, alarm, books_kept, failure_reason, removed_shares, untrained
+from ablations.decide.guard import (
+    LOG_FILE,
+    alarm,
+    books_kept,
+    failure_reason,
+    removed_shares,
+    same_tokens,
+    untrained,
+)
 from ablations.decide.progress import clear_verdicts, report_verdict
 from ablations.decide.rates import at_rate, decide_at_rates
 from ablations.decide.stats import Verdict, average_checkpoints, decide
@@ -245,6 +253,9 @@ class Ablation:
             if variant.empty:
                 reason = "removes 100% of books"
                 records[cv.id] = untrained(cv, current.name, variant.name, "drop", reason, confidence) | marks
+            elif same_tokens(current.tokens, variant.tokens):
+                reason = f"changes nothing: trains on the same tokens as {current.name}"
+                records[cv.id] = untrained(cv, current.name, variant.name, "no_change", reason, confidence) | marks
             else:
                 prepared[cv.id] = (cv, variant)
                 records[cv.id] = marks

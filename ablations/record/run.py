@@ -110,16 +110,17 @@ class RateVerdict(_Model):
 
 class Decision(_Model):
     """A candidate's verdict (ablations/decide/stats.py) against the recipe it was added to. A candidate decided
-    without training (ablations/decide/guard.py: it removes every book, or it failed) has a ``reason``, 0 seeds and
-    no interval; its variant may not be recorded."""
+    without training (ablations/decide/guard.py: it removes every book, changes nothing, or it failed) has a
+    ``reason``, 0 seeds and no interval; its variant may not be recorded."""
 
     candidate: str
     section: Literal["clean", "filter", "dedup"]
     baseline: str  # the variant the candidate was tried on (the current recipe)
     variant: str
     confidence: float  # of each look's interval
-    # outranked: a sweep's variant whose interval is above 0 while another variant of the sweep scored higher
-    verdict: Literal["keep", "drop", "inconclusive", "failed", "outranked"]
+    # outranked: a sweep's variant whose interval is above 0 while another variant of the sweep scored higher;
+    # no_change: its variant's tokens are the recipe's, so it was not trained
+    verdict: Literal["keep", "drop", "inconclusive", "failed", "outranked", "no_change"]
     reason: str | None = None  # why it was decided without training
     delta: float | None
     low: float | None
