@@ -10,6 +10,7 @@ from pydantic import TypeAdapter
 
 from ablations.recipe.loader import ConfigError, dump_recipe, load_recipe
 from pipelines.dedup.config import REGISTRY, DedupSpec
+from pipelines.dedup.records import quality_of
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -104,3 +105,12 @@ def test_shipped_dedup_fragment_lists_every_parameter_with_its_default():
     for spec, written in zip(specs, raw, strict=True):
         assert written == spec.model_dump(mode="json")  # every key present, nothing extra
         assert written == type(spec)(kind=spec.kind).model_dump(mode="json")  # and the values are the defaults
+
+
+def test_quality_key_reads_a_key_a_dotted_path_or_a_book_level_ocr_signal():
+    meta = {"word_confidence": 0.9, "ocr_signals": {"ocr_cer_estimate": 0.04}, "x": {"y": 2}, "bad": True}
+    assert quality_of(meta, "word_confidence") == 0.9
+    assert quality_of(meta, "ocr_cer_estimate") == 0.04  # the filter section's book-level signal
+    assert quality_of(meta, "ocr_signals.ocr_cer_estimate") == 0.04 and quality_of(meta, "x.y") == 2.0
+    assert quality_of(meta, "missing") is None and quality_of(meta, "x.z") is None and quality_of(meta, "bad") is None
+    assert quality_of({"word_confidence": None}, "word_confidence") is None

@@ -15,10 +15,23 @@ from typing import Any
 
 from datatrove.io import DataFolder
 
+from filters.signals.base import BOOK_KEY
+
 
 def quality_of(metadata: dict, key: str) -> float | None:
-    """The book's quality signal, or None when the key is missing or not a finite number."""
-    value = metadata.get(key)
+    """The book's quality signal, or None when the key is missing or not a finite number.
+
+    ``key`` is a metadata key (``word_confidence``), a dotted path into nested metadata, or the name of a book-level
+    OCR-quality signal, which the filter section writes under ``metadata["ocr_signals"]`` (``ocr_cer_estimate``).
+    """
+    if key in metadata:
+        value = metadata[key]
+    elif "." in key:
+        value = metadata
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+    else:
+        value = (metadata.get(BOOK_KEY) or {}).get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return float(value)
