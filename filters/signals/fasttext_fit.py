@@ -3,9 +3,9 @@
 The fastText builds on PyPI (``fasttext-numpy2-wheel`` 0.9.2, ``fasttext-numpy2`` 0.10.4, ``fasttext-modern``)
 fill only ``min(thread, 10)/10`` of the input matrix with random values (``DenseMatrix::uniform`` cuts it
 into ten blocks and starts one per thread) and leave the rest as whatever the allocator hands back. In a fresh
-process that memory is zeroed pages, as upstream intends; after other large allocations in the same process it
+process that memory is zeroed pages; after other large allocations in the same process it
 is old heap content, so the same seed gives a different model, or a NaN loss. A child process with a fixed
-``MALLOC_MMAP_THRESHOLD_`` gets every large block from fresh ``mmap`` pages, so with one thread the model
+``MALLOC_MMAP_THRESHOLD_`` (glibc) gets every large block from fresh ``mmap`` pages, so with one thread the model
 depends on the data, the parameters and the seed only.
 
     python -m filters.signals.fasttext_fit PARAMS_JSON   # what fit() runs; PARAMS_JSON holds the keyword args
