@@ -60,6 +60,16 @@ def same_tokens(base_tokens: Path | None, tokens: Path | None) -> bool:
     return all(filecmp.cmp(base_tokens / "tokens" / n, tokens / "tokens" / n, shallow=False) for n in names)
 
 
+def settle(current, variant) -> tuple[str, str] | None:
+    """``(verdict, reason)`` of a prepared variant that needs no training: it keeps no book (drop), or it trains on
+    the current recipe's tokens (no_change). None: it is trained."""
+    if variant.empty:
+        return "drop", "removes 100% of books"
+    if same_tokens(current.tokens, variant.tokens):
+        return "no_change", f"changes nothing: trains on the same tokens as {current.name}"
+    return None
+
+
 def alarm(candidate: str, base: str, removed: dict[str, float], threshold: float) -> bool:
     """Print one warning line when the candidate removes more than ``threshold`` of the base's books or tokens."""
     over = {k: s for k, s in removed.items() if s > threshold}

@@ -18,15 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ablations.decide.guard import (
-    LOG_FILE,
-    alarm,
-    books_kept,
-    failure_reason,
-    removed_shares,
-    same_tokens,
-    untrained,
-)
+from ablations.decide.guard import LOG_FILE, alarm, books_kept, failure_reason, removed_shares, settle, untrained
 from ablations.decide.progress import clear_verdicts, report_verdict
 from ablations.decide.rates import at_rate, decide_at_rates
 from ablations.decide.stats import Verdict, average_checkpoints, decide
@@ -250,12 +242,9 @@ class Ablation:
                 continue
             removed = removed_shares(current.summary, current.tokens, variant.summary, variant.tokens)
             marks = {"removed": removed, "alarm": alarm(cv.id, current.name, removed, ab.removal_alarm)}
-            if variant.empty:
-                reason = "removes 100% of books"
-                records[cv.id] = untrained(cv, current.name, variant.name, "drop", reason, confidence) | marks
-            elif same_tokens(current.tokens, variant.tokens):
-                reason = f"changes nothing: trains on the same tokens as {current.name}"
-                records[cv.id] = untrained(cv, current.name, variant.name, "no_change", reason, confidence) | marks
+            settled = settle(current, variant)  # it keeps no book, or changes no token: not trained
+            if settled:
+                records[cv.id] = untrained(cv, current.name, variant.name, *settled, confidence) | marks
             else:
                 prepared[cv.id] = (cv, variant)
                 records[cv.id] = marks

@@ -64,13 +64,9 @@ def train(
     lr: float = 0.5,
     threads: int = 1,
 ) -> dict:
-    """Train and save the classifier; returns the record written beside it.
-
-    Training runs in a child process (``fasttext_fit``: the PyPI fastText builds leave most of the input
-    matrix uninitialised). With ``threads=1`` (the default) the model is the same for the same data, parameters
-    and seed; more threads train faster but lock-free, so not reproducibly. A NaN loss is a ``ValueError``
-    that names ``lr``.
-    """
+    """Train and save the classifier; the record written beside it. Training runs in a child process
+    (``fasttext_fit``); with one thread the same data, parameters and seed give the same model (more threads:
+    lock-free, not reproducible). A NaN loss is a ``ValueError`` that names ``lr``."""
     import fasttext
 
     clean_train, clean_test, clean_test_docs = collect(clean, "gold", test_fraction, chunk_words)
