@@ -49,8 +49,10 @@ def removed_shares(base_summary: dict, base_tokens: Path | None, summary: dict, 
 def same_tokens(base_tokens: Path | None, tokens: Path | None) -> bool:
     """Whether two finished tokens stages hold the same documents in the same order, token for token: a candidate
     whose variant trains on exactly the recipe's data changes nothing that training could measure."""
-    if base_tokens is None or tokens is None or base_tokens == tokens:
-        return base_tokens is not None and base_tokens == tokens
+    if base_tokens is None or tokens is None:
+        return False
+    if base_tokens == tokens:
+        return True
     a, b = finished(base_tokens), finished(tokens)
     if a is None or b is None or (a["tokens"], a["documents"]) != (b["tokens"], b["documents"]):
         return False
