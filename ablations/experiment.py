@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,9 @@ def write_run_record(cfg: RecipeConfig, run_dir: Path, repo: Path) -> None:
 
 
 def _shared_data(repo: Path) -> Path | None:
-    path = Path(os.environ.get("FINEBOOKS_SHARED_DATA") or repo.parent / "shared" / "data")
-    return path if path.is_dir() else None
+    from ablations.eval.eval_key import shared_data_folder
+
+    return shared_data_folder(repo)
 
 
 def setup_run(cfg: RecipeConfig, repo: Path, record: bool = True) -> RunContext:

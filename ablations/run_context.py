@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from pipelines.config import BlockSpec, DataConfig
 from pipelines.dedup.config import DedupSpec
 from pipelines.stages import Stage, write_json
 
+REPO = Path(__file__).resolve().parents[1]  # the project folder: <REPO>/../shared/data is the default shared data
 HOLDOUT = "holdout.json"  # {"key": what chose them, "documents": {id: text}}
 HOLDOUT_IDS = "holdout_ids.json"  # their ids alone (read by publishing)
 HOLDOUT_BLOCK = "eval_holdout"  # the id of the process stage's first block when there is a hold-out
@@ -78,6 +80,14 @@ class RunContext:
     def tokenizer(self) -> TokenizerStage:
         """The experiment's tokenizer, trained on the baseline's processed books."""
         return TokenizerStage(self.cfg.tokenizer, self.processing(self.cfg.blocks())[-1].folder, self.stages)
+
+    @cached_property
+    def evaluation_key(self) -> dict[str, Any]:
+        """What decides the scores of every training run besides its model and data (``ablations/eval/eval_key.py``):
+        part of each training run's key, computed once per run."""
+        from ablations.eval.eval_key import evaluation_key, shared_data_folder
+
+        return evaluation_key(self.cfg, shared_data_folder(REPO), self.holdout)
 
     def tokens(self, processed: Path, tokenizer: Path) -> TokensStage:
         """The token shards of a processed variant (``processed``: its last processing stage folder)."""

@@ -25,6 +25,18 @@ class PluginError(ValueError):
         self.key = key
 
 
+SEED = "seed"  # a plug-in parameter of this name whose default is None makes the plug-in random: see derived_seed
+
+
+def derived_seed(experiment_seed: int, item_id: str) -> int:
+    """The seed of a random plug-in the recipe gives none: from the experiment's seed and the item's id (two
+    samplers of one recipe draw differently), pinned in the resolved recipe."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{experiment_seed}:{item_id}".encode()).hexdigest()
+    return int(digest[:8], 16) % (2**31 - 1)
+
+
 def import_target(target: str) -> Any:
     """The object a ``module:attr`` or ``module.attr`` path names."""
     if ":" in target:
@@ -130,6 +142,13 @@ class Registry:
             hints = {}
         out: dict[str, Any] = {}
         for key, p in known.items():
+            if key == SEED and key in params and params[key] is None:
+                raise PluginError(
+                    f"{self.kind} {name!r} parameter 'seed': null is refused (a random plug-in without a seed gives "
+                    "other output under the same stage key each run); omit it to derive one from experiment.seed, or "
+                    "give an integer",
+                    key,
+                )
             if key in params:
                 value = params[key]
                 if key in hints and not (value is None and p.default is None):  # a default may defy its hint
@@ -144,6 +163,8 @@ class Registry:
                 out[key] = _as_lists(value)
             elif p.default is inspect.Parameter.empty:
                 raise PluginError(f"{self.kind} {name!r} needs parameter {key!r}", key)
+            elif key == SEED and p.default is None:
+                continue  # left out: the recipe derives it from experiment.seed (``derived_seed``), never None
             elif _is_plain(p.default):
                 out[key] = _as_lists(p.default)
         return out

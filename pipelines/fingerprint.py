@@ -77,30 +77,6 @@ def _distributions() -> dict[str, list[str]]:
     return packages_distributions()
 
 
-def code_fingerprint(cls: type) -> dict[str, Any]:
-    """The code version of a class: its distribution and version (None for a module outside any installed package)
-    and a sha256 over the source files of the class and its bases (so a fix in a block's base class counts too).
-    Only the sha256 of each file's bytes is used, never its path: keys agree across clones and machines."""
-    import inspect
-    from importlib.metadata import version
-
-    dists = _distributions().get(cls.__module__.split(".")[0], [])
-    files = []
-    for klass in cls.__mro__:
-        try:
-            source = inspect.getsourcefile(klass)
-        except TypeError:  # builtins (object) have no source file
-            continue
-        if source and source not in files:
-            files.append(source)
-    digests = [file_sha256(f) for f in files]
-    return {
-        "class": f"{cls.__module__}:{cls.__qualname__}",
-        "package": {d: version(d) for d in sorted(dists)} or None,
-        "source_sha256": stable_hash(digests, 64),
-    }
-
-
 def content_digest(folder: Path, pattern: str = "*.jsonl*") -> str:
     """sha256 of the decompressed bytes of the matching files, in name order. Compressed bytes would not do: gzip
     headers carry a time, so two runs writing the same documents write different ``.gz`` files."""

@@ -18,8 +18,9 @@ from typing import Any, ClassVar
 
 from datatrove.utils.logging import logger
 
+from pipelines.code_closure import code_fingerprint
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig
-from pipelines.fingerprint import code_fingerprint, library_versions
+from pipelines.fingerprint import library_versions
 from pipelines.markdown.config import OutputConfig
 from pipelines.readers.base import SourceUnavailable
 from pipelines.stages import Stage, StageResult
@@ -202,6 +203,7 @@ class ProcessStage(Stage):
             "inputs": source_fingerprints(self.data),
             "blocks": [b.model_dump(mode="json") for b in self.blocks],
             "code": code_fingerprints(self.data, self.blocks),
+            "stage": code_fingerprint(ProcessStage),
             "tasks": self.executor.tasks,
             **({"models": models} if (models := model_fingerprints(self.blocks)) else {}),
             **(output_key(self.output) if self.output.format != "jsonl" else {}),

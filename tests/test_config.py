@@ -227,12 +227,13 @@ def test_candidate_ids_are_unique_and_apart_from_the_recipes_block_ids(tmp_path)
 
 
 def test_a_default_that_defies_its_type_hint_survives_a_second_validation():
-    """datatrove's SamplerFilter declares ``seed: int = None``: a candidate without a seed gets the default filled in,
-    and building its block from the candidate (which validates the filled-in parameters again) must not reject it."""
+    """datatrove's SamplerFilter declares ``seed: int = None``: a candidate without a seed leaves it out (the recipe
+    derives one from experiment.seed), and building its block from the candidate (which validates the parameters
+    again) must not reject it."""
     from ablations.decide.loop import Variant, with_candidate
     from ablations.recipe.schema import CandidateSpec
 
     cand = CandidateSpec(block="sampler", section="filter", params={"rate": 0.5})
-    assert cand.params == {"rate": 0.5, "seed": None}
+    assert cand.params == {"rate": 0.5}
     variant = with_candidate(Variant("baseline", [], []), cand)
-    assert variant.filter[0].params == {"rate": 0.5, "seed": None}
+    assert variant.filter[0].params == {"rate": 0.5}

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.code_closure import code_fingerprint
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig
-from pipelines.fingerprint import code_fingerprint, listing_fingerprint
+from pipelines.fingerprint import listing_fingerprint
 from pipelines.process import ProcessStage
 
 REPO = Path(__file__).resolve().parents[1]

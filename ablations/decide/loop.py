@@ -167,6 +167,7 @@ class Ablation:
             v.name,
             self.evaluator,
             self.progress,
+            self.context.evaluation_key,
         )
 
     def train(self, v: Variant, seed: int) -> dict | None:

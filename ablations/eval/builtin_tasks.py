@@ -17,6 +17,11 @@ def _labels(path: Path) -> list[str]:
     return [x.strip() for x in path.read_text().splitlines() if x.strip()]
 
 
+def _labels_file(path: Path) -> Path:
+    """The labels beside a PIQA or WinoGrande file: ``<stem>-labels.lst``."""
+    return path.with_name(path.stem + "-labels.lst")
+
+
 class BitsPerByte(TextTask):
     """Bits per byte of text: the held-out documents (no ``path``), or every file under ``path`` in chunks of 1000
     characters (whitespace normalised)."""
@@ -91,8 +96,11 @@ class Piqa(ChoiceTask):
     metric = "acc_norm"
     default_path = "eval/piqa/valid.jsonl"
 
+    def files(self, path: Path) -> list[Path]:
+        return [path, _labels_file(path)]
+
     def items(self, path: Path) -> Iterator[Item]:
-        labels = _labels(path.with_name(path.stem + "-labels.lst"))
+        labels = _labels(_labels_file(path))
         for i, (r, lab) in enumerate(zip(jsonl.iterate(path), labels, strict=True)):
             yield {"id": str(i), "query": r["goal"], "choices": [" " + r["sol1"], " " + r["sol2"]], "gold": int(lab)}
 
@@ -119,8 +127,11 @@ class Winogrande(ChoiceTask):
     chance = 0.5
     default_path = "eval/winogrande/dev.jsonl"
 
+    def files(self, path: Path) -> list[Path]:
+        return [path, _labels_file(path)]
+
     def items(self, path: Path) -> Iterator[Item]:
-        labels = _labels(path.with_name(path.stem + "-labels.lst"))
+        labels = _labels(_labels_file(path))
         for r, lab in zip(jsonl.iterate(path), labels, strict=True):
             s = r["sentence"]
             yield {

@@ -61,6 +61,11 @@ class Task:
     chance: ClassVar[float] = 0.0  # accuracy of guessing (the report's "above chance" check)
     default_path: ClassVar[str | None] = None  # under the shared data folder; None: the config must set `path`
 
+    def files(self, path: Path) -> list[Path]:
+        """Every file the task reads from ``path`` (a file, or every file under a folder): their content enters the
+        training runs' keys. A task that reads files beside ``path`` (a labels file) names them too."""
+        return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+
 
 class ChoiceTask(Task):
     """Items ``{"id", "query", "choices", "gold"}`` scored through lighteval: every accuracy of ``SCORES``, logprob

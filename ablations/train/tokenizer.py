@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from ablations.recipe.schema import TokenizerConfig
 from pipelines import jsonl
+from pipelines.code_closure import code_fingerprint
 from pipelines.fingerprint import library_versions
 from pipelines.stages import Stage
 
@@ -77,6 +78,7 @@ class TokenizerStage(Stage):
         return {
             "tokenizer": self.cfg.model_dump(mode="json"),
             "reference": self.reference.name,
+            "code": code_fingerprint(TokenizerStage),
             "versions": library_versions("tokenizers", "transformers"),
         }
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ablations.train.order import IDS_SUFFIX
+from pipelines.code_closure import code_fingerprint
 from pipelines.fingerprint import library_versions
 from pipelines.stages import Stage, finished
 
@@ -34,6 +35,7 @@ class TokensStage(Stage):
             "tokenizer": self.tokenizer.name,
             "seed": self.seed,
             "layout": "reading-order+ids",  # shards before the paired order were shuffled and had no ids
+            "code": code_fingerprint(TokensStage),
             "versions": library_versions("datatrove", "tokenizers", "transformers"),
         }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -20,7 +20,8 @@ from ablations.train.backends import BACKENDS
 from ablations.train.tokens import token_count
 from ablations.train.tracking import RunLogger
 from pipelines import jsonl
-from pipelines.fingerprint import code_fingerprint, library_versions
+from pipelines.code_closure import code_fingerprint
+from pipelines.fingerprint import library_versions
 from pipelines.stages import Stage, finish, start, write_json
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ class TrainingRun(Stage):
     variant: str = ""
     evaluator: Evaluator | None = None  # needed to evaluate (run, evaluate_saved), not to train only
     progress: bool = True
+    evaluation: dict[str, Any] = field(default_factory=dict)  # RunContext.evaluation_key: tasks' files and code
     kind: ClassVar[str] = "train"
 
     @cached_property
@@ -74,6 +76,8 @@ class TrainingRun(Stage):
             "tasks": [t.model_dump() for t in cfg.evaluation.tasks],
             "holdout": cfg.evaluation.holdout.model_dump() if cfg.evaluation.holdout else None,
             "code": code_fingerprint(BACKENDS.resolve(cfg.training.backend)),  # a user's trainer backend too
+            "stage": code_fingerprint(TrainingRun),
+            "evaluation": self.evaluation,
             "versions": library_versions("torch", "transformers"),
         }
 

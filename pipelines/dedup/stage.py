@@ -24,14 +24,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pipelines.code_closure import stage_code
 from pipelines.config import ExecutorConfig
 from pipelines.dedup.config import DedupSpec
 from pipelines.dedup.steps import INPUT_COUNTER, OUTPUT_COUNTER
 from pipelines.stages import Stage
 from pipelines.stats import account, counter_step, counter_total, counts, merged_stats
 
-# bump when a code change alters what a dedup stage writes, so old stage folders are not reused
-DEDUP_CODE_VERSION = 1
 ZERO = {"documents": 0, "pages": 0, "bytes": 0}
 
 
@@ -62,7 +61,7 @@ class DedupStage(Stage):
             "input": self.input_folder.name,
             "tasks": self.executor.tasks,
             "datatrove": getattr(datatrove, "__version__", "unknown"),
-            "code": DEDUP_CODE_VERSION,
+            "code": stage_code(DedupStage, type(self.spec.build())),  # a user's kind edited on disk: a new stage
             "shared": self.shared.folder.name if self.shared else None,
         }
 
@@ -130,7 +129,7 @@ class SharedDedupStage(Stage):
             "input": self.input_folder.name,
             "tasks": self.executor.tasks,
             "datatrove": getattr(datatrove, "__version__", "unknown"),
-            "code": DEDUP_CODE_VERSION,
+            "code": stage_code(SharedDedupStage, type(self.spec.build())),
         }
 
     def steps(self) -> list:
