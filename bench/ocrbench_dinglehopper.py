@@ -2,9 +2,10 @@
 
     python bench/ocrbench_dinglehopper.py runs/ocrbench/ocr_images [--limit N]
 
-Reads results.parquet and the cached outputs, recomputes each page's raw CER with dinglehopper's
-``character_error_rate_n`` and raw WER with its word segmentation (``words_normalized`` + its list WER) on the same
-strings, and prints the largest difference in percentage points and the pooled figures of both.
+Reads results.parquet and the cached outputs, writes each (gold, output) pair to two text files and reads them back
+with dinglehopper's own file reader (``plain_extract``, what its command line does), then recomputes each page's raw
+CER with its ``character_error_rate_n`` and raw WER with its word segmentation (``words_normalized`` + its list WER),
+and prints the largest difference in percentage points and the pooled figures of both.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +28,7 @@ def main() -> None:
     p.add_argument("--limit", type=int, default=-1, help="pages per system (default: all)")
     args = p.parse_args()
     from dinglehopper.character_error_rate import character_error_rate_n
+    from dinglehopper.ocr_files import plain_extract
     from dinglehopper.word_error_rate import word_error_rate_n, words_normalized
 
     df = pd.read_parquet(args.bench_dir / "results.parquet")
@@ -42,12 +45,13 @@ def main() -> None:
         for row in rows.itertuples():
             gold = (gold_dir / f"{flat_name(row.page)}.txt").read_text(encoding="utf-8")
             text = json.loads((folder / f"{row.page}.json").read_text(encoding="utf-8"))["text"]
+            gold, text = (_as_file(t, plain_extract) for t in (gold, text))
             cer, n = character_error_rate_n(gold, text)
             wer, wn = word_error_rate_n(list(words_normalized(gold)), list(words_normalized(text)))
             ours_cer = row.cer_raw_errors / row.cer_raw_n
             ours_wer = row.wer_raw_errors / row.wer_raw_n if row.wer_raw_n else 0.0
             worst_cer = max(worst_cer, abs(ours_cer - cer) * 100)
-            if any(0xE000 <= ord(c) <= 0xF8FF for c in gold + text):
+            if any(0xE000 <= ord(c) <= 0xF8FF for c in gold.text + text.text):
                 pua_pages += 1  # dinglehopper splits words at private-use characters (see metrics.py); CER unaffected
             else:
                 worst_wer = max(worst_wer, abs(ours_wer - wer) * 100)
@@ -71,6 +75,14 @@ def main() -> None:
         "pooled raw CER ours {ours_cer:.3f}% dinglehopper {ding_cer:.3f}%; raw WER ours {ours_wer:.3f}% "
         "dinglehopper {ding_wer:.3f}%".format(**rate)
     )
+
+
+def _as_file(text: str, plain_extract):
+    """``text`` as dinglehopper's command line reads it from a UTF-8 file."""
+    with tempfile.NamedTemporaryFile("wb", suffix=".txt") as f:
+        f.write(text.encode("utf-8"))
+        f.flush()
+        return plain_extract(f.name, encoding="utf-8-sig")
 
 
 if __name__ == "__main__":

@@ -239,3 +239,28 @@ def test_excerpt_shows_the_worst_region_aligned_with_its_errors():
     assert alignment_excerpt("same", "same") == ""
     wide = alignment_excerpt("日本語", "日木語")
     assert wide.split("\n")[2].count("^") == 2  # a wide character is two columns
+
+
+READ_AS_FILES = [
+    *TRICKY,
+    "\ufeffBOM first\r\nthen CR LF\r\n",
+    "old Mac\rline ends\r\rand a blank line\n",
+    "  spaces around  \n\tand tabs\t\n\n\n",
+    "== — ’ ⸗ \ue72b \ue42c \ue644 \uf50e \ue8bf ﬆ ĳ \ueba7",  # dinglehopper's table
+    "line\u2028separator\x0bvertical tab\x1cfile sep\x85next line",  # not line ends for readlines
+]
+
+
+@pytest.mark.parametrize("text", READ_AS_FILES)
+def test_as_read_is_how_dinglehopper_reads_a_text_file(text: str, tmp_path: Path):
+    from dinglehopper.extracted_text import normalize_sbb
+    from dinglehopper.ocr_files import plain_extract
+
+    from ablations.ocrbench.reading import as_read, sbb
+
+    path = tmp_path / "page.txt"
+    path.write_bytes(text.encode("utf-8"))
+    extracted = plain_extract(str(path), encoding="utf-8-sig")
+    assert as_read(text) == extracted.text
+    assert graphemes(as_read(text)) == extracted.grapheme_clusters
+    assert sbb(text) == normalize_sbb(text)

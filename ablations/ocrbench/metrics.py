@@ -12,6 +12,9 @@
   max(|R - H|, |H - R|), n = |R|. It ignores reading order (a page read with its columns or marginalia in another
   order scores as if read in order), and a substituted word counts once, as in the WER.
 - An empty reference has n = 0 and no rate (None), where dinglehopper gives infinity.
+- Raw metrics (``score_pair``) first read both texts as dinglehopper's command line reads a text file
+  (``reading.as_read``: BOM, CR LF, whitespace around each line, its NFC_SBB table), so a raw CER equals its CLI on
+  the same files; a CR LF line end or a BOM is then no error. The functions below work on strings as given.
 
 Speed: uniseg is pure Python (about 60 µs per character), so ``graphemes`` hands it only the stretches that
 need its rules (characters from U+0300 up outside the letter, punctuation and private-use blocks that never join
@@ -33,6 +36,7 @@ from rapidfuzz.distance import Levenshtein
 from uniseg.graphemecluster import grapheme_clusters
 
 from ablations.ocrbench.normalize import Normalization, normalize
+from ablations.ocrbench.reading import as_read
 
 # characters that always form a grapheme cluster of their own unless a mark or joiner follows: no Extend,
 # SpacingMark, Prepend, ZWJ, Hangul, regional indicator or emoji among them (CR is left out: CR LF is one cluster)
@@ -171,12 +175,14 @@ class PairScore:
 
 
 def score_pair(ref: str, hyp: str, norm: Normalization) -> PairScore:
-    """Raw and normalised CER, WER and BoW counts of ``hyp`` against the reference ``ref``."""
+    """Raw and normalised CER, WER and BoW counts of ``hyp`` against the reference ``ref``. Raw: both texts as
+    dinglehopper's CLI reads them from files (``reading.as_read``), so the raw CER and WER equal its CLI's."""
     nref, nhyp = normalize(ref, norm), normalize(hyp, norm)
+    rref, rhyp = as_read(ref), as_read(hyp)
     return PairScore(
-        *char_errors(ref, hyp),
-        *word_errors(ref, hyp),
-        *bow_errors(ref, hyp),
+        *char_errors(rref, rhyp),
+        *word_errors(rref, rhyp),
+        *bow_errors(rref, rhyp),
         *char_errors(nref, nhyp),
         *word_errors(nref, nhyp),
         *bow_errors(nref, nhyp),

@@ -4,6 +4,7 @@ The raw metrics compare the texts as they are (NFC and grapheme clusters only, e
 normalised ones first pass both sides, gold and OCR alike, through ``normalize`` with the benchmark's
 ``Normalization``: every switch is on by default and can be turned off in the config. The steps, in this order:
 
+0. always: a leading BOM is dropped and CR LF / CR line ends become LF (``reading.file_conventions``).
 1. ``unicode``: NFC (default; canonical composition only) or NFKC, which also folds compatibility characters
    (ligatures ﬁ -> fi, ſ -> s, superscripts, full-width forms, … -> ...), whatever the switches below say.
 2. ``mufi``: MUFI private-use characters (U+E000-U+F8FF) -> their letters by the table in ``mufi.py``: ligatures
@@ -23,10 +24,11 @@ normalised ones first pass both sides, gold and OCR alike, through ``normalize``
 9. ``whitespace``: every run of whitespace (spaces, tabs, line breaks, no-break and other Unicode spaces: what
    ``str.split`` splits on) -> one space; leading and trailing whitespace removed.
 
-Compared with dinglehopper: its default normalisation (``NFC_SBB``, applied when it reads ALTO/PAGE but not
-to plain strings) is NFC plus one fixed table, with no switches. It unjoins ligatures (including MUFI ones,
-keeping ſ), maps U+E42C/U+E644/U+E72B and a/o/u + U+0364 to ä/ö/ü, ’ -> ', ⸗ -> -, em dash and "==" -> en dash,
-U+E8BF -> "q&" and U+F50E -> q + acute. It keeps long s, all other quotation marks and dashes, ¬, line-end
+Compared with dinglehopper: its default normalisation (``NFC_SBB``, applied by its CLI to every file it reads,
+text, ALTO or PAGE, but not by its functions to plain strings; the raw metrics apply it as the CLI does) is NFC plus
+one fixed table, with no switches. It unjoins ligatures (including MUFI ones, keeping ſ), maps
+U+E42C/U+E644/U+E72B and a/o/u + U+0364 to ä/ö/ü, ’ -> ', ⸗ -> -, em dash and "==" -> en dash, U+E8BF -> "q&" and
+U+F50E -> q + acute. It keeps long s, all other quotation marks and dashes, ¬, line-end
 hyphens and whitespace as they are. Here: long s, quotes, dashes (to "-", not to the en dash), line-end hyphens
 and whitespace are also relaxed, each by its own switch; abbreviation letters map to the bare base letter; NFKC
 is offered.
@@ -41,6 +43,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ablations.ocrbench.mufi import map_private_use
+from ablations.ocrbench.reading import file_conventions
 
 _COMBINING_E = re.compile("([aouAOU])\u0364")
 _UMLAUT = {"a": "ä", "o": "ö", "u": "ü", "A": "Ä", "O": "Ö", "U": "Ü"}
@@ -82,7 +85,7 @@ def _join_hyphen(match: re.Match[str]) -> str:
 
 def normalize(text: str, norm: Normalization) -> str:
     """``text`` under ``norm``, the steps in the order of the module docstring."""
-    text = unicodedata.normalize(norm.unicode, text)
+    text = unicodedata.normalize(norm.unicode, file_conventions(text))
     if norm.mufi:
         text = map_private_use(text)
     if norm.combining_e:

@@ -1,0 +1,77 @@
+"""OCR benchmark tables that cannot mislead (issue #27 item 1), on real pages of ../shared/data: raw CER equal to
+dinglehopper's command line on files with CR LF line ends and a BOM."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+import run_ablation
+
+OLD_OCR = "ocr_pages/old_books/tesseract_otsu_txt"
+EN_PAGES = ("a006", "a013", "a014")
+
+
+def windows_file(text: str, path: Path) -> None:
+    """``text`` written as a Windows editor writes it: UTF-8 with a BOM, CR LF line ends."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+
+
+def windows_pages(shared: Path, root: Path, stems=EN_PAGES) -> Path:
+    """en_oldbooks pages (image, gold) and the library's Tesseract text of each, gold and OCR rewritten with a BOM
+    and CR LF; returns the pages.csv listing them (gold in ``gt/``, OCR in ``ocr/``, same file names)."""
+    src = shared / "ocr_images" / "en_oldbooks" / "a"
+    rows = []
+    for stem in stems:
+        root.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src / f"{stem}.png", root / f"{stem}.png")
+        windows_file((src / f"{stem}.txt").read_text(encoding="utf-8"), root / "gt" / f"{stem}.txt")
+        windows_file((shared / OLD_OCR / f"{stem}.tess.txt").read_text(encoding="utf-8"), root / "ocr" / f"{stem}.txt")
+        rows.append({"set": "win", "book": "a", "image": f"{stem}.png", "gold": f"gt/{stem}.txt", "language": "eng"})
+    with open(root / "pages.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return root / "pages.csv"
+
+
+def existing_config(listing: Path, out: Path, ocr: Path) -> dict:
+    return {
+        "name": "win",
+        "output_dir": str(out),
+        "gold": {"pages_csv": str(listing)},
+        "systems": [{"id": "library", "engine": "existing", "path": str(ocr), "pattern": "{stem}.txt"}],
+        "stats": {"bootstrap_samples": 100, "worst_pages": 0},
+        "progress": False,
+    }
+
+
+def dinglehopper_cli(gt: Path, ocr: Path, reports: Path) -> dict[str, dict]:
+    """dinglehopper's command line on two folders of files with the same names: {file: its JSON report}."""
+    exe = Path(sys.executable).parent / "dinglehopper"
+    subprocess.run([str(exe), str(gt), str(ocr), "report", str(reports)], check=True, capture_output=True)
+    return {p.name.removesuffix("-report.json"): json.loads(p.read_text()) for p in reports.glob("*-report.json")}
+
+
+def test_raw_cer_equals_dinglehopper_cli_on_files_with_crlf_and_bom(tmp_path, shared_data):
+    root = tmp_path / "win"
+    listing = windows_pages(shared_data, root)
+    path = tmp_path / "bench.yaml"
+    path.write_text(yaml.safe_dump(existing_config(listing, tmp_path / "runs", root / "ocr")), encoding="utf-8")
+    assert run_ablation.main(["ocr-bench", str(path)]) == 0
+    df = pd.read_parquet(tmp_path / "runs" / "win" / "results.parquet").set_index("page")
+    cli = dinglehopper_cli(root / "gt", root / "ocr", tmp_path / "reports")
+    assert len(cli) == len(df) == 3
+    for stem in EN_PAGES:
+        row, report = df.loc[f"win/a/{stem}"], cli[f"{stem}.txt"]
+        assert row.cer_raw_n == report["n_characters"] and row.wer_raw_n == report["n_words"]
+        assert row.cer_raw_errors / row.cer_raw_n == report["cer"], stem
+        assert row.wer_raw_errors / row.wer_raw_n == report["wer"], stem
