@@ -75,3 +75,40 @@ def test_raw_cer_equals_dinglehopper_cli_on_files_with_crlf_and_bom(tmp_path, sh
         assert row.cer_raw_n == report["n_characters"] and row.wer_raw_n == report["n_words"]
         assert row.cer_raw_errors / row.cer_raw_n == report["cer"], stem
         assert row.wer_raw_errors / row.wer_raw_n == report["wer"], stem
+
+
+def run_bench(tmp_path: Path, shared: Path, extra_systems=(), **changes) -> Path:
+    """The BOM/CR LF pages benchmarked with the library's OCR and ``extra_systems``; returns the output folder."""
+    root = tmp_path / "win"
+    listing = windows_pages(shared, root)
+    data = existing_config(listing, tmp_path / "runs", root / "ocr")
+    data["systems"] += list(extra_systems)
+    data.update(changes)
+    path = tmp_path / "bench.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert run_ablation.main(["ocr-bench", str(path)]) == 0
+    return tmp_path / "runs" / "win"
+
+
+def test_each_leaderboard_ranks_systems_on_the_same_pages(tmp_path, shared_data, capsys):
+    # "gold" reads the gold itself (no error) on 2 of the 3 pages: it must not rank above "library" on 3 pages
+    perfect = {
+        "id": "gold",
+        "engine": "existing",
+        "path": str(tmp_path / "win" / "gt"),
+        "pattern": "{stem}.txt",
+        "scope": {"id": ["win/a/a006", "win/a/a013"]},
+    }
+    out = run_bench(tmp_path, shared_data, [perfect])
+    boards = json.loads((out / "summary.json").read_text())["leaderboards"]
+    assert [(b["pages"], [e["system"] for e in b["entries"]]) for b in boards] == [
+        (3, ["library"]),
+        (2, ["gold", "library"]),
+    ]
+    for board in boards:
+        assert {e["pages"] for e in board["entries"]} == {board["pages"]}
+    assert boards[1]["entries"][0]["cer_raw"]["value"] == 0.0
+    report = (out / "report.md").read_text()
+    assert "### 3 pages (win 3): 1 system(s)" in report and "### 2 pages (win 2): 2 system(s)" in report
+    printed = capsys.readouterr().out
+    assert "on the same 3 pages (win 3):" in printed and "on the same 2 pages (win 2):" in printed

@@ -1,4 +1,5 @@
-"""From per-page rows to the benchmark's tables: leaderboard, rates per group, paired comparisons of systems."""
+"""From per-page rows to the benchmark's tables: leaderboards (one per page set), rates per group, paired comparisons
+of systems."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def _seconds(df: pd.DataFrame) -> float | None:
 
 
 def leaderboard(df: pd.DataFrame, stats: StatsConfig, timed: dict[str, bool]) -> list[dict[str, Any]]:
-    """One entry per system, best normalised CER first: rates with intervals, pages, failures, seconds per page."""
+    """One entry per system, best normalised CER first: rates with intervals, pages, failures, seconds per page.
+    Only a fair ranking when every system of ``df`` has the same pages: ``leaderboards`` makes sure of that."""
     out = []
     for system, part in df.groupby("system", sort=True):
         entry: dict[str, Any] = {"system": system, "pages": len(part), "failed": int(part["failed"].sum())}
@@ -41,6 +43,31 @@ def leaderboard(df: pd.DataFrame, stats: StatsConfig, timed: dict[str, bool]) ->
         entry["seconds_per_page"] = _seconds(part) if timed.get(system, True) else None
         out.append(entry)
     return sorted(out, key=lambda e: (e["cer_norm"].value is None, e["cer_norm"].value or 0.0, e["system"]))
+
+
+def page_sets(df: pd.DataFrame) -> list[tuple[frozenset[str], list[str]]]:
+    """Every distinct set of pages a system was scored on (most pages first), each with the systems scored on all
+    of its pages: a system with more pages joins the table of a smaller set, scored there on that set only."""
+    pages_of = {system: frozenset(part["page"]) for system, part in df.groupby("system", sort=True)}
+    sets = sorted(set(pages_of.values()), key=lambda p: (-len(p), sorted(p)))
+    return [(pages, sorted(s for s, own in pages_of.items() if pages <= own)) for pages in sets]
+
+
+def describe_pages(part: pd.DataFrame) -> str:
+    """``en_oldbooks 40, fr_16c 60`` (pages per collection) of one page set's rows."""
+    pages = part.drop_duplicates("page")
+    counts = pages.groupby(pages["collection"].astype(str).replace("", "(none)")).size()
+    return ", ".join(f"{name} {n}" for name, n in counts.items())
+
+
+def leaderboards(df: pd.DataFrame, stats: StatsConfig, timed: dict[str, bool]) -> list[dict[str, Any]]:
+    """One leaderboard per page set (``page_sets``): every system in a table was scored on exactly its pages."""
+    out = []
+    for pages, systems in page_sets(df):
+        part = df[df["page"].isin(pages) & df["system"].isin(systems)]
+        board = leaderboard(part, stats, timed)
+        out.append({"pages": len(pages), "collections": describe_pages(part), "systems": systems, "entries": board})
+    return out
 
 
 def by_group(df: pd.DataFrame, group: str, stats: StatsConfig, metric: str = "cer_norm") -> pd.DataFrame:
@@ -88,7 +115,7 @@ def page_rates(df: pd.DataFrame, metric: str = "cer_norm") -> pd.Series:
 def summarize(df: pd.DataFrame, stats: StatsConfig, timed: dict[str, bool]) -> dict[str, Any]:
     """Leaderboard, per-group tables and paired comparisons of the rows of a run."""
     return {
-        "leaderboard": leaderboard(df, stats, timed),
+        "leaderboards": leaderboards(df, stats, timed),
         "groups": {g: by_group(df, g, stats) for g in GROUPS if df[g].astype(str).str.len().gt(0).any()},
         "paired": paired(df, stats),
     }

@@ -60,10 +60,12 @@ def _run(cfg, args) -> int:
     result = run_bench(cfg, args.retry_failed)
     summary = write_outputs(cfg, result, result["texts"])
     print(f"\nwrote {cfg.out}/report.md, results.parquet, summary.json")
-    for e in summary["leaderboard"]:
-        r = e["cer_norm"]
-        cer = "–" if r["value"] is None else f"{r['value'] * 100:.2f}%"
-        print(f"  {e['system']:<24} CER {cer:>8}  pages {e['pages']:>4}  failed {e['failed']}")
+    for board in summary["leaderboards"]:
+        print(f"  on the same {board['pages']} pages ({board['collections']}):")
+        for e in board["entries"]:
+            r = e["cer_norm"]
+            cer = "–" if r["value"] is None else f"{r['value'] * 100:.2f}%"
+            print(f"    {e['system']:<24} CER {cer:>8}  pages {e['pages']:>4}  failed {e['failed']}")
     if args.release:
         from ablations.ocrbench.release import write_release
 

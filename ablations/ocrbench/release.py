@@ -121,18 +121,15 @@ def _card(cfg: OcrBenchConfig, rows: list[dict[str, str]], summary: dict | None)
             f"| {len(colls)} |"
         )
     if summary:
-        lines += [
-            "",
-            "## Results when released (normalised CER, %)",
-            "",
-            "| system | pages | CER % [95% CI] |",
-            "|---|---:|---:|",
-        ]
-        for e in summary["leaderboard"]:
-            r = e["cer_norm"]
-            value = "–" if r["value"] is None else f"{r['value'] * 100:.2f}"
-            interval = "" if r["low"] is None else f" [{r['low'] * 100:.2f}, {r['high'] * 100:.2f}]"
-            lines.append(f"| {e['system']} | {e['pages']} | {value}{interval} |")
+        lines += ["", "## Results when released (normalised CER, %; one table per page set)"]
+        for board in summary["leaderboards"]:
+            lines += ["", f"{board['pages']} pages ({board['collections']}):", ""]
+            lines += ["| system | pages | CER % [95% CI] |", "|---|---:|---:|"]
+            for e in board["entries"]:
+                r = e["cer_norm"]
+                value = "–" if r["value"] is None else f"{r['value'] * 100:.2f}"
+                interval = "" if r["low"] is None else f" [{r['low'] * 100:.2f}, {r['high'] * 100:.2f}]"
+                lines.append(f"| {e['system']} | {e['pages']} | {value}{interval} |")
     return "\n".join(lines) + "\n"
 
 

@@ -49,6 +49,22 @@ def leaderboard_md(board: list[dict], engines: dict[str, str]) -> list[str]:
     return lines
 
 
+def leaderboards_md(boards: list[dict], engines: dict[str, str]) -> list[str]:
+    """One table per page set, titled with its page count and collections."""
+    lines = []
+    if len(boards) > 1:
+        lines += [
+            "Systems were scored on different pages, so there is one table per page set: every system in a table is "
+            "scored on exactly the pages of its title (a system scored on more pages joins a smaller set's table, "
+            "scored there on those pages only).",
+            "",
+        ]
+    for b in boards:
+        lines += [f"### {b['pages']} pages ({b['collections']}): {len(b['systems'])} system(s)", ""]
+        lines += [*leaderboard_md(b["entries"], engines), ""]
+    return lines
+
+
 def paired_md(pairs: list) -> list[str]:
     lines = ["| a | b | common pages | CER(a) − CER(b), points [95% CI] | better |", "|---|---|---:|---:|---|"]
     for p in pairs:
@@ -133,8 +149,14 @@ def write_outputs(cfg: OcrBenchConfig, result: dict[str, Any], texts: dict[tuple
             s.spec.id: {"engine": s.spec.engine, "folder": str(s.folder.relative_to(out)), "describe": s.description}
             for s in result["systems"]
         },
-        "leaderboard": [
-            {k: (_rate_json(v) if isinstance(v, Rate) else v) for k, v in e.items()} for e in summary["leaderboard"]
+        "leaderboards": [
+            b
+            | {
+                "entries": [
+                    {k: (_rate_json(v) if isinstance(v, Rate) else v) for k, v in e.items()} for e in b["entries"]
+                ]
+            }
+            for b in summary["leaderboards"]
         ],
         "paired": [asdict(p) for p in summary["paired"]],
         "groups": {
@@ -165,8 +187,7 @@ def report_lines(cfg, result, summary, df, texts, engines) -> list[str]:  # long
         "",
         "## Leaderboard",
         "",
-        *leaderboard_md(summary["leaderboard"], engines),
-        "",
+        *leaderboards_md(summary["leaderboards"], engines),
         "## Which system is better (paired, on the pages both ran)",
         "",
         *paired_md(summary["paired"]),

@@ -50,7 +50,7 @@ def best_systems(bench_dir: str) -> tuple[dict[str, str], str, dict[str, dict]]:
             runnable[system_id] = {"engine": record["engine"], "params": record["params"]}
     if not runnable:
         raise EngineUnavailable(f"benchmark {bench_dir}: no system that runs an engine (only OCR read from disk)")
-    overall = next(e["system"] for e in summary["leaderboard"] if e["system"] in runnable)
+    overall = next(e["system"] for b in summary["leaderboards"] for e in b["entries"] if e["system"] in runnable)
     per_language = {}
     for lang, cells in summary.get("groups", {}).get("language", {}).items():
         rated = [(c["value"], s) for s, c in cells.items() if s in runnable and c["value"] is not None]
