@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -112,3 +113,43 @@ def test_each_leaderboard_ranks_systems_on_the_same_pages(tmp_path, shared_data,
     assert "### 3 pages (win 3): 1 system(s)" in report and "### 2 pages (win 2): 2 system(s)" in report
     printed = capsys.readouterr().out
     assert "on the same 3 pages (win 3):" in printed and "on the same 2 pages (win 2):" in printed
+
+
+def rows_for(system: str, language: str, errors: np.ndarray, lengths: np.ndarray, start: int) -> list[dict]:
+    """Result rows of one system on pages ``start``... of one language (every metric with the same counts)."""
+    counts = {f"{m}_{k}_{c}": 0 for m in ("cer", "wer", "bow") for k in ("raw", "norm") for c in ("errors", "n")}
+    out = []
+    for i, (e, n) in enumerate(zip(errors, lengths, strict=True)):
+        row = {"system": system, "page": f"c/b/p{start + i}", "collection": "c", "book": "b", "century": "18"}
+        row |= {"language": language, "script": "Fraktur", "failed": False, "error": None, "seconds": 1.0}
+        out.append(row | {k: int(e if k.endswith("errors") else n) for k in counts})
+    return out
+
+
+def test_paired_comparisons_per_language_show_what_the_pooled_one_hides():
+    from ablations.ocrbench.aggregate import summarize
+    from ablations.ocrbench.config import StatsConfig
+
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(800, 2000, size=30)
+    good, bad = rng.binomial(lengths, 0.02), rng.binomial(lengths, 0.05)
+    rows = rows_for("frk", "deu", good, lengths, 0) + rows_for("Fraktur", "deu", bad, lengths, 0)
+    rows += rows_for("frk", "lat", bad, lengths, 100) + rows_for("Fraktur", "lat", good, lengths, 100)
+    summary = summarize(pd.DataFrame(rows), StatsConfig(bootstrap_samples=500), {})
+    (pooled,) = summary["paired"]
+    assert pooled.pages == 60 and pooled.better is None  # the same errors both ways: undecided pooled
+    by_language = {value: pairs[0] for value, pairs in summary["paired_groups"]["language"].items()}
+    assert by_language["deu"].better == "frk" and by_language["lat"].better == "Fraktur"
+    assert by_language["deu"].pages == by_language["lat"].pages == 30
+    assert set(summary["paired_groups"]) == {"language"}  # one century, one script: the pooled comparison
+    assert [(d["value"], d["better"], d["pooled"]) for d in summary["disagreements"]] == [
+        ("deu", "frk", None),
+        ("lat", "Fraktur", None),
+    ]
+    from ablations.ocrbench.report import disagreements_md, paired_md
+
+    table = "\n".join(paired_md(summary["paired_groups"]["language"], "language"))
+    assert "| language | a | b |" in table and "| deu | Fraktur | frk | 30 |" in table
+    assert "- Fraktur vs frk: pooled undecided; language lat (30 pages): Fraktur better" in "\n".join(
+        disagreements_md(summary["disagreements"])
+    )

@@ -3,6 +3,7 @@ of systems."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from itertools import combinations
 from typing import Any
 
@@ -13,6 +14,7 @@ from ablations.ocrbench.config import GROUPS, StatsConfig
 from ablations.ocrbench.stats import Paired, Rate, paired_difference, pooled_rate, rng_for
 
 METRICS = ("cer", "wer", "bow")
+PAIRED_GROUPS = ("language", "century", "script")  # paired comparisons within each value, beside the pooled one
 
 
 def rate(df: pd.DataFrame, metric: str, stats: StatsConfig, *names: str) -> Rate:
@@ -83,8 +85,9 @@ def by_group(df: pd.DataFrame, group: str, stats: StatsConfig, metric: str = "ce
     return table
 
 
-def paired(df: pd.DataFrame, stats: StatsConfig, metric: str = "cer_norm") -> list[Paired]:
-    """Every two systems compared on the pages both ran (``metric`` errors, same gold lengths)."""
+def paired(df: pd.DataFrame, stats: StatsConfig, metric: str = "cer_norm", *names: str) -> list[Paired]:
+    """Every two systems compared on the pages both ran (``metric`` errors, same gold lengths); ``names`` (a group
+    and its value) go into the seed."""
     systems = sorted(df["system"].unique())
     pivot_err = df.pivot(index="page", columns="system", values=f"{metric}_errors")
     lengths = df.groupby("page")[f"{metric}_n"].first()
@@ -100,9 +103,38 @@ def paired(df: pd.DataFrame, stats: StatsConfig, metric: str = "cer_norm") -> li
                 lengths.loc[both.index].to_numpy(),
                 stats.bootstrap_samples,
                 stats.confidence,
-                rng_for(stats.seed, metric, "paired", a, b),
+                rng_for(stats.seed, metric, "paired", a, b, *names),
             )
         )
+    return out
+
+
+def paired_by_group(df: pd.DataFrame, stats: StatsConfig, metric: str = "cer_norm") -> dict[str, dict[str, list]]:
+    """``paired`` within each value of every ``PAIRED_GROUPS`` field that has two values or more (a single value
+    would repeat the pooled comparison); pairs without common pages in a value are left out."""
+    out: dict[str, dict[str, list]] = {}
+    for group in PAIRED_GROUPS:
+        values = df[group].astype(str)
+        if values.nunique() < 2:
+            continue
+        out[group] = {
+            value: [p for p in paired(part, stats, metric, group, value) if p.pages]
+            for value, part in df.groupby(values, sort=True)
+        }
+    return out
+
+
+def disagreements(pooled: list[Paired], groups: dict[str, dict[str, list]]) -> list[dict[str, Any]]:
+    """Every group value where a pair is decided otherwise than pooled: decided where the pooled comparison is
+    undecided, or the other system better (a group too small to decide what the pooled comparison decides is not
+    listed: its table shows it)."""
+    verdict = {(p.a, p.b): p.better for p in pooled}
+    out = []
+    for group, by_value in groups.items():
+        for value, pairs in by_value.items():
+            for p in pairs:
+                if p.better is not None and p.better != verdict.get((p.a, p.b)):
+                    out.append({"group": group, "value": value, "pooled": verdict.get((p.a, p.b))} | asdict(p))
     return out
 
 
@@ -113,9 +145,12 @@ def page_rates(df: pd.DataFrame, metric: str = "cer_norm") -> pd.Series:
 
 
 def summarize(df: pd.DataFrame, stats: StatsConfig, timed: dict[str, bool]) -> dict[str, Any]:
-    """Leaderboard, per-group tables and paired comparisons of the rows of a run."""
-    return {
+    """Leaderboards, per-group tables and paired comparisons (pooled and per group) of the rows of a run."""
+    out = {
         "leaderboards": leaderboards(df, stats, timed),
         "groups": {g: by_group(df, g, stats) for g in GROUPS if df[g].astype(str).str.len().gt(0).any()},
         "paired": paired(df, stats),
+        "paired_groups": paired_by_group(df, stats),
     }
+    out["disagreements"] = disagreements(out["paired"], out["paired_groups"])
+    return out

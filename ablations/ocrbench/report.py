@@ -65,13 +65,35 @@ def leaderboards_md(boards: list[dict], engines: dict[str, str]) -> list[str]:
     return lines
 
 
-def paired_md(pairs: list) -> list[str]:
-    lines = ["| a | b | common pages | CER(a) − CER(b), points [95% CI] | better |", "|---|---|---:|---:|---|"]
-    for p in pairs:
-        interval = "" if p.low is None else f" [{_pct(p.low)}, {_pct(p.high)}]"
-        better = p.better or ("–" if p.pages else "no common pages")
-        lines.append(f"| {p.a} | {p.b} | {p.pages} | {_pct(p.diff)}{interval} | {better} |")
+def paired_md(pairs: list, group: str = "") -> list[str]:
+    """The paired table; with ``group``, ``pairs`` is {group value: pairs} and the value is the first column."""
+    rows = pairs.items() if group else [("", pairs)]
+    lead, rule = (f"| {group} ", "|---") if group else ("", "")
+    lines = [
+        f"{lead}| a | b | common pages | CER(a) − CER(b), points [95% CI] | better |",
+        f"{rule}|---|---|---:|---:|---|",
+    ]
+    for value, part in rows:
+        for p in part:
+            interval = "" if p.low is None else f" [{_pct(p.low)}, {_pct(p.high)}]"
+            better = p.better or ("–" if p.pages else "no common pages")
+            cell = f"| {value or '(none)'} " if group else ""
+            lines.append(f"{cell}| {p.a} | {p.b} | {p.pages} | {_pct(p.diff)}{interval} | {better} |")
     return lines
+
+
+def disagreements_md(found: list[dict]) -> list[str]:
+    """One line per group value decided otherwise than the pooled comparison."""
+    if not found:
+        return ["No language, century or script group decides a pair otherwise than the pooled comparison.", ""]
+    lines = ["Decided otherwise than pooled (read the pooled verdict with these in mind):", ""]
+    for d in found:
+        pooled = f"{d['pooled']} better" if d["pooled"] else "undecided"
+        lines.append(
+            f"- {d['a']} vs {d['b']}: pooled {pooled}; {d['group']} {d['value'] or '(none)'} ({d['pages']} pages): "
+            f"{d['better']} better, {_pct(d['diff'])} [{_pct(d['low'])}, {_pct(d['high'])}]"
+        )
+    return [*lines, ""]
 
 
 def group_md(table: pd.DataFrame, title: str) -> list[str]:
@@ -159,6 +181,11 @@ def write_outputs(cfg: OcrBenchConfig, result: dict[str, Any], texts: dict[tuple
             for b in summary["leaderboards"]
         ],
         "paired": [asdict(p) for p in summary["paired"]],
+        "paired_groups": {
+            g: {v: [asdict(p) for p in pairs] for v, pairs in by_value.items()}
+            for g, by_value in summary["paired_groups"].items()
+        },
+        "paired_disagreements": summary["disagreements"],
         "groups": {
             g: {str(v): {s: _rate_json(r) for s, r in row.items() if isinstance(r, Rate)} for v, row in t.iterrows()}
             for g, t in summary["groups"].items()
@@ -192,7 +219,10 @@ def report_lines(cfg, result, summary, df, texts, engines) -> list[str]:  # long
         "",
         *paired_md(summary["paired"]),
         "",
+        *disagreements_md(summary["disagreements"]),
     ]
+    for group, by_value in summary["paired_groups"].items():
+        lines += [f"### Paired, within each {group}", "", *paired_md(by_value, group), ""]
     for group, table in summary["groups"].items():
         lines += [f"## CER % by {GROUP_TITLES[group]} [95% CI] (pages)", "", *group_md(table, group), ""]
         if group in PLOTTED:
