@@ -153,3 +153,103 @@ def test_paired_comparisons_per_language_show_what_the_pooled_one_hides():
     assert "- Fraktur vs frk: pooled undecided; language lat (30 pages): Fraktur better" in "\n".join(
         disagreements_md(summary["disagreements"])
     )
+
+
+SILENT = [sys.executable, "-c", "pass", "{image}"]  # exits 0 and prints nothing: an empty output, not a failure
+
+
+def test_missing_files_and_empty_outputs_are_counted_and_reported_never_fatal(tmp_path, shared_data, capsys):
+    root = tmp_path / "win"
+    windows_pages(shared_data, root, stems=("a006", "a013", "a014", "a015"))
+    (root / "gt" / "a014.txt").unlink()
+    (root / "a015.png").unlink()
+    data = existing_config(root / "pages.csv", tmp_path / "runs", root / "ocr")
+    data["systems"].append({"id": "silent", "engine": "command", "command": SILENT})
+    path = tmp_path / "bench.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert run_ablation.main(["ocr-bench", str(path)]) == 0
+    out = tmp_path / "runs" / "win"
+    summary = json.loads((out / "summary.json").read_text())
+    assert [(s["page"], s["reason"]) for s in summary["skipped_pages"]] == [
+        ("win/a/a014", "missing_gold"),
+        ("win/a/a015", "missing_image"),
+    ]
+    assert summary["skipped"] == "skipped 2 (missing_gold 1, missing_image 1)"
+    printed = capsys.readouterr().out
+    assert "4 pages, 2 benchmarked, skipped 2 (missing_gold 1, missing_image 1)" in printed
+    assert "silent: 2 pages (2 read now, 0 from the cache), 0 failed, 2 empty output" in printed
+    df = pd.read_parquet(out / "results.parquet")
+    assert df[df.system == "silent"]["empty"].all() and not df[df.system == "library"]["empty"].any()
+    (board,) = summary["leaderboards"]
+    assert {e["system"]: e["empty"] for e in board["entries"]} == {"library": 0, "silent": 2}
+    assert summary["empty_outputs"] == [{"system": "silent", "page": f"win/a/{p}"} for p in ("a006", "a013")]
+    report = (out / "report.md").read_text()
+    assert "## Empty outputs" in report and "- silent `win/a/a006`" in report
+    assert "- `win/a/a014`: missing_gold" in report and "- `win/a/a015`: missing_image" in report
+
+
+def test_output_and_release_folders_are_checked_before_any_work(tmp_path, shared_data, capsys):
+    root = tmp_path / "win"
+    listing = windows_pages(shared_data, root, stems=("a006",))
+    path = tmp_path / "bench.yaml"
+    path.write_text(yaml.safe_dump(existing_config(listing, tmp_path / "runs", root / "ocr")), encoding="utf-8")
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "notes.txt").write_text("mine")
+    assert run_ablation.main(["ocr-bench", str(path), "--release", str(taken)]) == 4
+    assert "is not a release folder" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()  # nothing was run, nothing written
+    (tmp_path / "afile").write_text("x")
+    bad = existing_config(listing, tmp_path / "afile" / "runs", root / "ocr")
+    path.write_text(yaml.safe_dump(bad), encoding="utf-8")
+    assert run_ablation.main(["ocr-bench", str(path), "--check"]) == 2
+    assert "output_dir:" in capsys.readouterr().err and (taken / "notes.txt").read_text() == "mine"
+
+
+def test_timings_are_kept_per_run(tmp_path, shared_data):
+    slow = {"id": "slow", "engine": "command", "command": [sys.executable, "-c", SLEEP, "{image}"]}
+    out = run_bench(tmp_path, shared_data, [slow])
+    first = json.loads((out / "summary.json").read_text())["timing"]["slow"]
+    out = run_bench(tmp_path, shared_data, [slow])  # every page from the cache
+    second = json.loads((out / "summary.json").read_text())["timing"]["slow"]
+    assert [(r["pages_run"], r["pages_cached"]) for r in second["runs"]] == [(3, 0), (0, 3)]
+    assert second["runs"][0] == first["this_run"] and first["this_run"]["wall_seconds"] >= 0.6
+    assert second["engine_seconds"] == first["engine_seconds"] >= 0.6  # what reading the pages cost, kept
+    assert second["this_run"]["wall_seconds"] < 0.6
+
+
+SLEEP = "import sys, time; time.sleep(0.2); print(sys.argv[1])"
+
+
+def test_folder_mode_reads_gold_in_a_gt_folder_beside_the_images(tmp_path, shared_data):
+    from ablations.ocrbench.config import OcrBenchConfig
+    from ablations.ocrbench.gold import find_pages, gold_text
+
+    src = shared_data / "ocr_images" / "en_oldbooks" / "a"
+    folder = tmp_path / "pages"
+    for image, gold in (("book1/p1.png", "book1/gt/p1.gt.txt"), ("book2/images/p2.png", "book2/gt/p2.txt")):
+        (folder / image).parent.mkdir(parents=True, exist_ok=True)
+        (folder / gold).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src / "a006.png", folder / image)
+        shutil.copy(src / "a006.txt", folder / gold)
+    shutil.copy(src / "a013.png", folder / "book1" / "p3.png")  # no gold anywhere: a counted skip
+    cfg = OcrBenchConfig.model_validate(existing_config(folder, tmp_path, folder) | {"gold": {"folder": str(folder)}})
+    pages, missing = find_pages(cfg.gold)
+    assert [(p.id, p.book, p.gold.relative_to(folder).as_posix()) for p in pages] == [
+        ("pages/book1/p1", "book1", "book1/gt/p1.gt.txt"),
+        ("pages/book2/p2", "book2", "book2/gt/p2.txt"),
+    ]
+    assert "massacres" in gold_text(pages[1])
+    assert [(m["page"], m["reason"]) for m in missing] == [("pages/book1/p3", "missing_gold")]
+
+
+def test_a_release_without_licences_warns(tmp_path, shared_data, capsys):
+    root = tmp_path / "win"
+    listing = windows_pages(shared_data, root, stems=("a006",))  # the listing has no licence column
+    path = tmp_path / "bench.yaml"
+    path.write_text(yaml.safe_dump(existing_config(listing, tmp_path / "runs", root / "ocr")), encoding="utf-8")
+    assert run_ablation.main(["ocr-bench", str(path), "--release", str(tmp_path / "release")]) == 0
+    warning = "WARNING: 1 of 1 pages have no licence (collections: win)"
+    assert warning in capsys.readouterr().err
+    assert warning in (tmp_path / "runs" / "win" / "report.md").read_text()
+    assert warning in (tmp_path / "release" / "README.md").read_text()

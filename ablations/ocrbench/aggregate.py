@@ -39,6 +39,7 @@ def leaderboard(df: pd.DataFrame, stats: StatsConfig, timed: dict[str, bool]) ->
     out = []
     for system, part in df.groupby("system", sort=True):
         entry: dict[str, Any] = {"system": system, "pages": len(part), "failed": int(part["failed"].sum())}
+        entry["empty"] = int(part["empty"].sum()) if "empty" in part else 0
         for metric in METRICS:
             for kind in ("norm", "raw"):
                 entry[f"{metric}_{kind}"] = rate(part, f"{metric}_{kind}", stats, system)

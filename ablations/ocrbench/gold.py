@@ -2,7 +2,9 @@
 
 Gold is read with the project's own page functions (ALTO: ``alto_page``, PAGE: ``page_xml_page``, text), so the
 benchmark and the main pipeline read a file the same way. Gold is read diplomatically: a hyphen printed at a line end
-stays (the normalisation, not the reader, decides whether it counts).
+stays (the normalisation, not the reader, decides whether it counts). A selected page whose image or gold file is
+missing is left out and listed with its reason (``missing_image``, ``missing_gold``), never fatal; in folder mode
+the gold may be beside the image, in a ``gt/`` folder beside it, or in a ``gt/`` folder beside the images' folder.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ GOLD_FORMATS = ("alto", "page", "txt")
 
 
 class GoldError(ValueError):
-    """A gold listing that cannot be used (missing CSV column, image or gold file): names the file and row."""
+    """A gold listing that cannot be used at all (no CSV, a missing column, a bad gold_format, no page with its
+    files): names the file and row."""
 
 
 def sniff_format(path: Path) -> str:
@@ -29,16 +32,14 @@ def sniff_format(path: Path) -> str:
     return "page" if b"PcGts" in head else "alto"
 
 
-def _page(cfg: GoldConfig, row: dict[str, str], root: Path, where: str) -> BenchPage:
+def _page(cfg: GoldConfig, row: dict[str, str], root: Path, where: str) -> tuple[BenchPage, str]:
+    """The page of one listing row; its files are checked later (``find_pages``), a missing one is a counted skip."""
     cols = cfg.columns
     missing = [cols[k] for k in ("image", "gold") if not row.get(cols.get(k, k))]
     if missing:
         raise GoldError(f"{where}: column(s) {', '.join(missing)} empty or missing")
     image, gold = root / row[cols["image"]], root / row[cols["gold"]]
-    for kind, path in (("image", image), ("gold", gold)):
-        if not path.is_file():
-            raise GoldError(f"{where}: {kind} file {path} not found")
-    fmt = row.get(cols.get("gold_format", "gold_format")) or sniff_format(gold)
+    fmt = row.get(cols.get("gold_format", "gold_format")) or (sniff_format(gold) if gold.is_file() else "txt")
     if fmt not in GOLD_FORMATS:
         raise GoldError(f"{where}: gold_format {fmt!r} is not one of {GOLD_FORMATS}")
     field = {
@@ -48,10 +49,10 @@ def _page(cfg: GoldConfig, row: dict[str, str], root: Path, where: str) -> Bench
     page_id = "/".join(p for p in (field["collection"], field["book"], stem) if p)
     used = {cols.get(k, k) for k in ("image", "gold", "gold_format", *field)}
     extra = {k: v for k, v in row.items() if k not in used}
-    return BenchPage(page_id, image, gold=gold, gold_format=fmt, extra=extra, **field)
+    return BenchPage(page_id, image, gold=gold, gold_format=fmt, extra=extra, **field), where
 
 
-def _from_csv(cfg: GoldConfig) -> list[BenchPage]:
+def _from_csv(cfg: GoldConfig) -> list[tuple[BenchPage, str]]:
     path = Path(cfg.pages_csv)
     if not path.is_file():
         raise GoldError(f"gold.pages_csv: {path} not found")
@@ -64,21 +65,35 @@ def _from_csv(cfg: GoldConfig) -> list[BenchPage]:
         return [_page(cfg, row, root, f"{path}:{n}") for n, row in enumerate(reader, start=2)]
 
 
-def _from_folder(cfg: GoldConfig) -> list[BenchPage]:
+GT_FOLDERS = ("gt", "GT", "ground_truth", "ground-truth")  # a folder of gold files beside the images
+_GOLD_SUFFIXES = (".gt.txt", ".txt", ".gt.xml", ".xml")
+
+
+def gold_beside(image: Path) -> list[Path]:
+    """Where the gold of ``image`` may be, in order: beside it (``p1.gt.txt``, ``p1.txt``, ``p1.gt.xml``,
+    ``p1.xml``), in a gold folder beside it (``gt/p1.gt.txt``, ...), or in a gold folder beside its folder
+    (``images/p1.png`` with ``gt/p1.gt.txt``)."""
+    stem = image.name[: -len(image.suffix)] if image.suffix else image.name
+    folders = [image.parent, *(image.parent / g for g in GT_FOLDERS), *(image.parent.parent / g for g in GT_FOLDERS)]
+    return [folder / f"{stem}{suffix}" for folder in folders for suffix in _GOLD_SUFFIXES]
+
+
+def _from_folder(cfg: GoldConfig) -> list[tuple[BenchPage, str]]:
     folder = Path(cfg.folder)
     if not folder.is_dir():
         raise GoldError(f"gold.folder: {folder} is not a folder")
     pages = []
-    for image in sorted(p for p in folder.rglob("*") if p.suffix.lower() in cfg.image_extensions):
-        candidates = [image.with_suffix(s) for s in (".gt.txt", ".txt", ".xml")]
-        gold = next((c for c in candidates if c.is_file()), None)
-        if gold is None:
-            raise GoldError(f"{image}: no gold file beside it (.gt.txt, .txt or .xml of the same stem)")
+    images = (p for p in folder.rglob("*") if p.suffix.lower() in cfg.image_extensions and p.is_file())
+    for image in sorted(p for p in images if not set(p.relative_to(folder).parts[:-1]) & set(GT_FOLDERS)):
+        candidates = gold_beside(image)
+        gold = next((c for c in candidates if c.is_file()), candidates[0])
         rel = image.relative_to(folder)
-        book = rel.parent.as_posix() if rel.parent != Path(".") else ""
-        row = {"image": str(rel), "gold": str(gold.relative_to(folder)), "gold_format": sniff_format(gold)}
-        row |= {"set": folder.name, "book": book, "language": cfg.language, "script": cfg.script}
-        row["century"] = cfg.century
+        book = rel.parent
+        if book.name in ("images", "img", "imgs") and any((image.parent.parent / g).is_dir() for g in GT_FOLDERS):
+            book = book.parent  # images/ beside gt/: the book is the folder holding both
+        row = {"image": str(rel), "gold": str(gold.relative_to(folder)), "gold_format": ""}
+        row |= {"set": folder.name, "book": "" if book == Path(".") else book.as_posix(), "language": cfg.language}
+        row |= {"script": cfg.script, "century": cfg.century}
         pages.append(_page(cfg.model_copy(update={"columns": _FOLDER_COLUMNS}), row, folder, str(image)))
     return pages
 
@@ -88,9 +103,22 @@ _FOLDER_COLUMNS = {k: k for k in ("image", "gold", "gold_format", "book", "langu
 }
 
 
-def list_pages(cfg: GoldConfig) -> list[BenchPage]:
-    """Every page of the benchmark in id order, after ``only`` and ``limit_per_collection``. Raises GoldError."""
-    pages = _from_csv(cfg) if cfg.pages_csv is not None else _from_folder(cfg)
+def _missing(page: BenchPage, where: str) -> dict | None:
+    """A skip record when the page's image or gold file is not there."""
+    if not page.image.is_file():
+        return {"page": page.id, "file": str(page.image), "reason": "missing_image", "detail": f"{where}: not found"}
+    if not page.gold.is_file():
+        return {"page": page.id, "file": str(page.gold), "reason": "missing_gold", "detail": f"{where}: not found"}
+    return None
+
+
+def find_pages(cfg: GoldConfig) -> tuple[list[BenchPage], list[dict]]:
+    """Every page of the benchmark in id order, after ``only`` and ``limit_per_collection``, and the selected
+    pages whose image or gold file is missing (``page``, ``file``, ``reason``, ``detail``), which are left out.
+    Raises GoldError for a listing that cannot be used at all (no CSV, no column, no page with its files)."""
+    listed = _from_csv(cfg) if cfg.pages_csv is not None else _from_folder(cfg)
+    where = {p.id: w for p, w in listed}
+    pages = [p for p, _ in listed]
     ids = [p.id for p in pages]
     if dupes := sorted({i for i in ids if ids.count(i) > 1}):
         raise GoldError(f"page ids must be unique (<collection>/<book>/<image stem>): {', '.join(dupes[:5])}")
@@ -104,9 +132,18 @@ def list_pages(cfg: GoldConfig) -> list[BenchPage]:
             if counts[p.collection] <= cfg.limit_per_collection:
                 kept.append(p)
         pages = kept
+    missing = [m for m in (_missing(p, where[p.id]) for p in pages) if m]
+    gone = {m["page"] for m in missing}
+    pages = [p for p in pages if p.id not in gone]
     if not pages:
-        raise GoldError("no pages to benchmark (check gold.only and the listing)")
-    return pages
+        why = f"; {len(missing)} missing file(s), e.g. {missing[0]['detail']} {missing[0]['file']}" if missing else ""
+        raise GoldError(f"no pages to benchmark (check gold.only and the listing){why}")
+    return pages, missing
+
+
+def list_pages(cfg: GoldConfig) -> list[BenchPage]:
+    """The pages of ``find_pages`` that have both files."""
+    return find_pages(cfg)[0]
 
 
 def gold_text(page: BenchPage) -> str:

@@ -22,3 +22,20 @@ class BenchPage(OcrPage):
     book: str = ""
     collection: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+def licence(page: BenchPage) -> str:
+    """The page's licence (a ``licence`` or ``license`` column of the listing); "" when not given."""
+    return str(page.extra.get("licence") or page.extra.get("license") or "").strip()
+
+
+def licence_warning(pages: list[BenchPage]) -> str:
+    """A warning naming the collections of pages without a licence; "" when every page has one."""
+    bare = [p for p in pages if not licence(p)]
+    if not bare:
+        return ""
+    collections = ", ".join(sorted({p.collection or "(none)" for p in bare}))
+    return (
+        f"WARNING: {len(bare)} of {len(pages)} pages have no licence (collections: {collections}): add a licence "
+        "column to the listing; do not publish these pages before their licence is known"
+    )

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 import yaml
 
 from ablations.ocrbench.config import OcrBenchConfig
-from ablations.ocrbench.pages import BenchPage
+from ablations.ocrbench.pages import BenchPage, licence_warning
 from ablations.publish.layout import MANIFEST, SUMS, ReleaseError
 from ablations.publish.release import sha256_file, versions
 
@@ -29,10 +30,32 @@ PARQUET = "data/test-00000-of-00001.parquet"
 FIELDS = ("id", "collection", "book", "image", "gold", "gold_format", "language", "script", "century")
 
 
+def writable_problem(path: Path) -> str:
+    """Why ``path`` cannot be created or written as a folder ("" when it can): checked before any work."""
+    path = Path(path).resolve()
+    if path.exists() and not path.is_dir():
+        return f"{path} exists and is not a folder"
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        return f"{existing} is not a folder, so {path} cannot be made"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable, so {path} cannot be {'written' if existing == path else 'made'}"
+    return ""
+
+
+def check_release_target(out: Path) -> None:
+    """Raise ReleaseError when ``out`` cannot take a release: not writable, or a non-empty folder that is not an
+    earlier release (which would be replaced)."""
+    out = Path(out).resolve()
+    if problem := writable_problem(out):
+        raise ReleaseError(problem)
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        raise ReleaseError(f"{out} exists and is not a release folder (no {MANIFEST}): choose an empty folder")
+
+
 def _prepare(out: Path) -> None:
+    check_release_target(out)
     if out.exists() and any(out.iterdir()):
-        if not (out / MANIFEST).is_file():
-            raise ReleaseError(f"{out} exists and is not a release folder (no {MANIFEST}): choose an empty folder")
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -76,7 +99,7 @@ def _bench_yaml(cfg: OcrBenchConfig) -> str:
     return "# rerun from this folder: python <finebooks>/run_ablation.py ocr-bench bench.yaml\n" + text
 
 
-def _card(cfg: OcrBenchConfig, rows: list[dict[str, str]], summary: dict | None) -> str:
+def _card(cfg: OcrBenchConfig, rows: list[dict[str, str]], summary: dict | None, warning: str) -> str:
     sources: dict[tuple[str, str], list[str]] = {}
     for r in rows:
         sources.setdefault((r.get("source", ""), r.get("licence", "")), []).append(r["collection"])
@@ -112,6 +135,7 @@ def _card(cfg: OcrBenchConfig, rows: list[dict[str, str]], summary: dict | None)
         "",
         "Each page keeps the licence of its source; check it before reuse.",
         "",
+        *([f"**{warning}.**", ""] if warning else []),
         "| source | licence | collections | pages |",
         "|---|---|---|---:|",
     ]
@@ -149,7 +173,7 @@ def write_release(
     (out / "pages.csv").write_text(_pages_csv(rows), encoding="utf-8")
     _parquet(rows, golds, out / PARQUET)
     (out / "bench.yaml").write_text(_bench_yaml(cfg), encoding="utf-8")
-    (out / "README.md").write_text(_card(cfg, rows, summary), encoding="utf-8")
+    (out / "README.md").write_text(_card(cfg, rows, summary, licence_warning(pages)), encoding="utf-8")
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     records = [{"path": f, "sha256": sha256_file(out / f), "bytes": (out / f).stat().st_size} for f in files]
     manifest = {

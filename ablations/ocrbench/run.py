@@ -3,8 +3,10 @@
 Outputs are cached per system in ``outputs/<system id>-<digest>/pages/<page id>.json`` (text, seconds, failure);
 the digest covers the engine's name, parameters and description (version, model hashes), so a changed engine gets a
 new folder and an interrupted run resumes where it stopped. A page an engine fails on is recorded as failed with
-the reason and scored as an empty output (every gold character an error): it is never dropped from the totals.
-A page whose gold cannot be read is skipped for every system, with the reason, before any engine runs.
+the reason and scored as an empty output (every gold character an error): it is never dropped from the totals; an
+engine that succeeds with no text is scored the same way and flagged ``empty``. A page whose image or gold file is
+missing, or whose gold cannot be read, is skipped for every system, with the reason, before any engine runs. Each
+run's timing is appended per system (``timing.py``), so a cached rerun never replaces the time the engine took.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from typing import Any
 from tqdm import tqdm
 
 from ablations.ocrbench.config import OcrBenchConfig, SystemSpec
-from ablations.ocrbench.gold import gold_text, list_pages
+from ablations.ocrbench.gold import find_pages, gold_text
 from ablations.ocrbench.metrics import score_pair
 from ablations.ocrbench.pages import BenchPage
+from ablations.ocrbench.timing import record_run, timing_of
 from pipelines.ocr.pages import EngineError, EngineUnavailable
 from pipelines.readers.base import BadInput
 
@@ -104,8 +107,9 @@ def _cache_file(system: System, page: BenchPage) -> Path:
 
 def run_system(
     system: System, pages: list[BenchPage], workers: int, progress: bool, retry_failed: bool = False
-) -> dict[str, Outcome]:
-    """Outcomes of one system on its pages: from the cache, else by running the engine (``workers`` at once)."""
+) -> tuple[dict[str, Outcome], list[str]]:
+    """Outcomes of one system on its pages: from the cache, else by running the engine (``workers`` at once); and
+    the ids of the pages the engine read in this run."""
     outcomes: dict[str, Outcome] = {}
     todo = []
     for page in pages:
@@ -155,7 +159,7 @@ def run_system(
                 outcomes[page.id] = outcome
                 bar.set_postfix_str(f"failed {sum(o.failed for o in outcomes.values())}")
                 bar.update()
-    return outcomes
+    return outcomes, [p.id for p in todo]
 
 
 def score_rows(system: System, pages: list[BenchPage], golds: dict[str, str], outcomes: dict[str, Outcome], cfg):
@@ -174,6 +178,7 @@ def score_rows(system: System, pages: list[BenchPage], golds: dict[str, str], ou
                 "language": page.language,
                 "script": page.script,
                 "failed": outcome.failed,
+                "empty": not outcome.failed and not outcome.text.strip(),
                 "error": outcome.error or None,
                 "seconds": outcome.seconds,
                 **score_columns(score),
@@ -194,22 +199,33 @@ def score_columns(score: Any) -> dict[str, int]:
 
 
 def run_bench(cfg: OcrBenchConfig, retry_failed: bool = False, log: Callable[[str], None] = print) -> dict:
-    """Every system on its pages, scored; returns rows, skipped pages and the systems (written by ``write``)."""
-    pages = list_pages(cfg.gold)
+    """Every system on its pages, scored; returns rows, skipped pages and the systems (written by ``write``).
+    Missing files, unreadable gold, failed pages and empty outputs are counted and logged, never fatal."""
+    pages, missing = find_pages(cfg.gold)
     systems = prepare_systems(cfg)
-    golds, skipped = read_golds(pages)
-    log(f"{len(pages)} pages ({len(skipped)} skipped: gold unreadable), {len(systems)} systems")
+    golds, unreadable = read_golds(pages)
+    skipped = missing + unreadable
+    log(
+        f"{len(pages) + len(missing)} pages, {len(golds)} benchmarked, {skipped_line(skipped)}; {len(systems)} systems"
+    )
     pages = [p for p in pages if p.id in golds]
     rows, timing, texts = [], {}, {}
     for system in systems:
         scope = [p for p in pages if system.spec.in_scope(_fields(p))]
         start = time.perf_counter()
-        outcomes = run_system(system, scope, cfg.workers, cfg.progress, retry_failed)
-        rows.extend(score_rows(system, scope, golds, outcomes, cfg))
+        outcomes, ran = run_system(system, scope, cfg.workers, cfg.progress, retry_failed)
+        wall = time.perf_counter() - start
+        new = [outcomes[i].seconds or 0.0 for i in ran]
+        record = record_run(system.folder, len(scope), len(ran), wall, sum(new))
+        timing[system.spec.id] = timing_of(system.folder, record, [outcomes[p.id].seconds for p in scope])
+        part = score_rows(system, scope, golds, outcomes, cfg)
+        rows.extend(part)
         texts |= {(system.spec.id, page_id): o.text for page_id, o in outcomes.items()}
-        timing[system.spec.id] = {"pages": len(scope), "wall_seconds": round(time.perf_counter() - start, 2)}
-        failed = sum(o.failed for o in outcomes.values())
-        log(f"  {system.spec.id}: {len(scope)} pages, {failed} failed, {timing[system.spec.id]['wall_seconds']} s")
+        failed, empty = sum(r["failed"] for r in part), sum(r["empty"] for r in part)
+        log(
+            f"  {system.spec.id}: {len(scope)} pages ({len(ran)} read now, {len(scope) - len(ran)} from the cache), "
+            f"{failed} failed, {empty} empty output, {record['wall_seconds']} s"
+        )
     return {
         "pages": pages,
         "golds": golds,
@@ -219,6 +235,16 @@ def run_bench(cfg: OcrBenchConfig, retry_failed: bool = False, log: Callable[[st
         "timing": timing,
         "texts": texts,
     }
+
+
+def skipped_line(skipped: list[dict]) -> str:
+    """``skipped 3 (missing_gold 2, empty 1)`` or ``none skipped``."""
+    if not skipped:
+        return "none skipped"
+    reasons: dict[str, int] = {}
+    for s in skipped:
+        reasons[s["reason"]] = reasons.get(s["reason"], 0) + 1
+    return f"skipped {len(skipped)} (" + ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())) + ")"
 
 
 def _fields(page: BenchPage) -> dict[str, str]:
