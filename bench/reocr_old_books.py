@@ -41,7 +41,11 @@ def main() -> None:
             str(old / "tesseract_otsu_txt"), glob_pattern="*.txt", book_pattern=r"^([a-z]+)\d+", source="old_books"
         )
         block = ReOcr(
-            image_root=str(images), images="{book}/{page_stem}.png", threshold=threshold, benchmark=args.benchmark
+            image_root=str(images),
+            images="{book}/{page_stem}.png",
+            threshold=threshold,
+            benchmark=args.benchmark,
+            existing_system="existing-tesseract",
         )
         start = time.perf_counter()
         docs = list(block.run(reader.run()))

@@ -4,6 +4,7 @@ finished OCR benchmark."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from ablations.ocrbench.metrics import char_errors
 from filters.pages import join_pages, split_pages
 from filters.registry import REGISTRY
 from filters.signals.train_cer import main as train_main
-from pipelines.ocr.reocr import ReOcr, best_systems, iso639_3
+from pipelines.ocr.choice import BenchmarkChoice
+from pipelines.ocr.reocr import ReOcr, iso639_3
 
 OLD = "ocr_pages/old_books/tesseract_otsu_txt"
 IMAGES = "ocr_images/en_oldbooks"
@@ -73,29 +75,68 @@ def test_reocr_replaces_a_garbled_page_with_a_better_reading(shared_data, model)
     assert stats["pages_no_image"].total == 1 and out.metadata["n_pages"] == 3
 
 
-def test_reocr_takes_the_engine_the_benchmark_found_best(shared_data, tmp_path):
+ORACLE = "import sys, pathlib; print(pathlib.Path(sys.argv[1]).with_suffix('.txt').read_text())"  # the gold beside
+COPY = (  # the library's own text of the page, read again: no better and no worse
+    "import sys, pathlib; p = pathlib.Path(sys.argv[1]); "
+    "print((pathlib.Path(sys.argv[2]) / (p.stem + '.tess.txt')).read_text())"
+)
+
+
+@pytest.fixture(scope="module")
+def bench(shared_data, tmp_path_factory) -> Path:
+    """A 4-page benchmark of en_oldbooks: a perfect reader (the gold), a copy of the library's text, the library."""
+    out = tmp_path_factory.mktemp("bench")
     config = {
         "name": "pick",
-        "output_dir": str(tmp_path),
+        "output_dir": str(out),
         "gold": {
             "pages_csv": str(shared_data / "ocr_images/pages.csv"),
             "only": {"collection": ["en_oldbooks"]},
-            "limit_per_collection": 1,
+            "limit_per_collection": 4,
         },
         "systems": [
-            {"id": "tess", "engine": "tesseract", "models": {"eng": "eng"}},
+            {"id": "oracle", "engine": "command", "command": [sys.executable, "-c", ORACLE, "{image}"]},
+            {
+                "id": "copy",
+                "engine": "command",
+                "command": [sys.executable, "-c", COPY, "{image}", str(shared_data / OLD)],
+            },
             {"id": "library", "engine": "existing", "path": str(shared_data / OLD), "pattern": "{stem}.tess.txt"},
         ],
+        "stats": {"bootstrap_samples": 200},
         "progress": False,
     }
-    path = tmp_path / "bench.yaml"
+    path = out / "bench.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     assert run_ablation.main(["ocr-bench", str(path)]) == 0
-    per_language, overall, runnable = best_systems(str(tmp_path / "pick"))
-    assert per_language == {"eng": "tess"} and overall == "tess" and set(runnable) == {"tess"}
-    block = ReOcr(image_root=str(shared_data / IMAGES), benchmark=str(tmp_path / "pick"))
-    name, engine = block.engine_for("eng")
-    assert name == "tess" and type(engine).__name__ == "TesseractEngine"
+    return out / "pick"
+
+
+def test_reocr_takes_an_engine_only_when_the_interval_separates_it_on_enough_pages(shared_data, bench):
+    few = ReOcr(image_root=str(shared_data / IMAGES), benchmark=str(bench), min_pages=20)
+    choice = few.choose("eng")  # 4 pages: a perfect reader is still not trusted
+    assert choice.system is None and few.engine_for("eng")[0] is None
+    assert "kept library" in choice.reason and "oracle: 4 pages < min_pages 20" in choice.reason
+    enough = ReOcr(image_root=str(shared_data / IMAGES), benchmark=str(bench), min_pages=4)
+    choice = enough.choose("eng")
+    assert choice.system == "oracle" and "oracle better than library by" in choice.reason
+    name, engine = enough.engine_for("eng")
+    assert name == "oracle" and type(engine).__name__ == "CommandEngine"
+    only_copy = BenchmarkChoice(str(bench), "library", 4)
+    del only_copy.runnable["oracle"]
+    assert only_copy.choose("eng").system is None and "copy: undecided" in only_copy.choose("eng").reason
+    french = enough.choose("fra").reason  # no French pages benchmarked
+    assert enough.choose("fra").system is None and "on language fra:" in french and "oracle: no common pages" in french
+
+
+def test_reocr_keeps_the_existing_text_and_says_why(shared_data, model, bench):
+    doc, _ = book(shared_data)
+    before = doc.text
+    block = ReOcr(image_root=str(shared_data / IMAGES), benchmark=str(bench), min_pages=20, model=str(model))
+    out = list(block.run(iter([doc])))[0]
+    record = {r["page"]: r for r in out.metadata["reocr"]}
+    assert record[0]["kept"] == "original" and "4 pages < min_pages 20" in record[0]["reason"]
+    assert out.text == before and block.stats["pages_no_evidence"].total == 1
 
 
 def test_reocr_configuration_errors():

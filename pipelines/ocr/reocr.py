@@ -3,14 +3,14 @@
 A page whose estimated CER (``ocr_cer_estimate``, ``filters/signals/cer_estimate.py``) is above ``threshold`` and
 whose page image can be found is read by the engine; the new text is kept only when its estimated CER is lower.
 The engine is configured directly (``engine`` + ``engine_params``) or taken from a finished OCR benchmark
-(``benchmark``: the system with the lowest CER on pages of the book's language, else the best overall; systems that
-only read OCR already on disk are not candidates). Off unless a recipe lists it; an ablation candidate like any
-block ("re-OCR the worst pages").
+(``benchmark``): only a system whose paired interval against the existing text (``existing_system``, scored in the
+benchmark) excludes no difference on pages of the book's language, over at least ``min_pages`` common pages
+(``choice.py``); when none does, the existing text is kept and every page tried says why. Off unless a recipe lists
+it; an ablation candidate like any block ("re-OCR the worst pages").
 """
 
 from __future__ import annotations
 
-import json
 import posixpath
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,8 @@ from datatrove.utils.logging import logger
 
 from filters.cleanup.base import PageRewriter
 from filters.textview import TextView
-from pipelines.ocr.pages import EngineError, EngineUnavailable, OcrPage
+from pipelines.ocr.choice import BenchmarkChoice, Choice
+from pipelines.ocr.pages import EngineError, OcrPage
 
 
 def iso639_3(code: str | None) -> str:
@@ -35,30 +36,6 @@ def iso639_3(code: str | None) -> str:
         return ""
 
 
-def best_systems(bench_dir: str) -> tuple[dict[str, str], str, dict[str, dict]]:
-    """From a finished benchmark: the best runnable system per language, the best overall, and every runnable
-    system's engine and parameters (``outputs/<system>-<digest>/system.json``)."""
-    root = Path(bench_dir)
-    summary_file = root / "summary.json"
-    if not summary_file.is_file():
-        raise EngineUnavailable(f"benchmark {bench_dir}: no summary.json (run `run_ablation.py ocr-bench` first)")
-    summary = json.loads(summary_file.read_text(encoding="utf-8"))
-    runnable = {}
-    for system_id, info in summary["systems"].items():
-        if info["engine"] != "existing":
-            record = json.loads((root / info["folder"] / "system.json").read_text(encoding="utf-8"))
-            runnable[system_id] = {"engine": record["engine"], "params": record["params"]}
-    if not runnable:
-        raise EngineUnavailable(f"benchmark {bench_dir}: no system that runs an engine (only OCR read from disk)")
-    overall = next(e["system"] for b in summary["leaderboards"] for e in b["entries"] if e["system"] in runnable)
-    per_language = {}
-    for lang, cells in summary.get("groups", {}).get("language", {}).items():
-        rated = [(c["value"], s) for s, c in cells.items() if s in runnable and c["value"] is not None]
-        if rated:
-            per_language[lang] = min(rated)[1]
-    return per_language, overall, runnable
-
-
 class ReOcr(PageRewriter):
     """Re-OCR pages whose estimated CER is above ``threshold``; keep the text with the lower estimate.
 
@@ -66,7 +43,8 @@ class ReOcr(PageRewriter):
     ``{page_stem}`` (file name up to its first dot), ``{page_name}``, ``{page_index}`` (0-based), ``{page_number}``
     and ``{book}`` taken from ``metadata.page_files``. ``metadata["reocr"]`` records, per page tried, the system,
     both estimates and which text was kept; stats count ``pages_checked``, ``pages_above_threshold``,
-    ``pages_no_image``, ``pages_reocr_failed``, ``pages_replaced`` and ``pages_kept_original``.
+    ``pages_no_image``, ``pages_no_evidence`` (the benchmark shows no engine better than the existing text: kept),
+    ``pages_reocr_failed``, ``pages_replaced`` and ``pages_kept_original``.
     """
 
     name = "🔁 re-OCR bad pages"
@@ -79,6 +57,8 @@ class ReOcr(PageRewriter):
         engine: str = "",
         engine_params: dict | None = None,
         benchmark: str = "",
+        existing_system: str = "",
+        min_pages: int = 20,
         model: str = "",
     ):
         super().__init__()
@@ -92,10 +72,11 @@ class ReOcr(PageRewriter):
             from pipelines.ocr.engines import ENGINES
 
             ENGINES.resolve_params(engine, self.engine_params)  # a wrong engine parameter fails when the block is made
-        self.benchmark = benchmark
+        self.benchmark, self.existing_system, self.min_pages = benchmark, existing_system, min_pages
         self.model = model
         self._engines: dict[str, Any] = {}
-        self._choice: tuple[dict[str, str], str, dict[str, dict]] | None = None
+        self._evidence = None  # BenchmarkChoice, read on first use
+        self._choices: dict[str, Choice] = {}
         self._estimator = None
 
     @property
@@ -106,18 +87,31 @@ class ReOcr(PageRewriter):
             self._estimator = CerEstimateSignal(self.model)
         return self._estimator
 
-    def engine_for(self, language: str) -> tuple[str, Any]:
-        """(system name, engine) for a book in ``language`` (ISO 639-3); built and checked once."""
+    def choose(self, language: str) -> Choice:
+        """The system for a book in ``language`` (ISO 639-3), None to keep the existing text; decided once."""
+        if self.engine_name:
+            return Choice(self.engine_name, "configured")
+        if language not in self._choices:
+            if self._evidence is None:
+                self._evidence = BenchmarkChoice(self.benchmark, self.existing_system, self.min_pages)
+            choice = self._evidence.choose(language)
+            logger.info(f"reocr: language {language or '(unknown)'}: {choice.reason}")
+            self._choices[language] = choice
+        return self._choices[language]
+
+    def engine_for(self, language: str) -> tuple[str | None, Any]:
+        """(system name, engine) for a book in ``language``, built and checked once; (None, reason) when the
+        benchmark shows no engine better than the existing text."""
         from pipelines.ocr.engines import ENGINES
 
+        choice = self.choose(language)
+        if choice.system is None:
+            return None, choice.reason
+        name = choice.system
         if self.engine_name:
-            name, spec = self.engine_name, {"engine": self.engine_name, "params": self.engine_params}
+            spec = {"engine": self.engine_name, "params": self.engine_params}
         else:
-            if self._choice is None:
-                self._choice = best_systems(self.benchmark)
-            per_language, overall, runnable = self._choice
-            name = per_language.get(language, overall)
-            spec = runnable[name]
+            spec = self._evidence.runnable[name]
         if name not in self._engines:
             engine = ENGINES.build(spec["engine"], spec["params"])
             engine.check()  # EngineUnavailable stops the run: a configuration problem, not a page's
@@ -163,6 +157,10 @@ class ReOcr(PageRewriter):
                 record.append({"page": i, "estimate": estimate, "kept": "original", "reason": "no image"})
                 continue
             system, engine = self.engine_for(language)
+            if system is None:
+                self.stat_update("pages_no_evidence")
+                record.append({"page": i, "estimate": estimate, "kept": "original", "reason": engine})
+                continue
             try:
                 text = engine.recognize(OcrPage(f"{doc.id}#{i}", image, language=language)).strip("\n\f ")
             except EngineError as e:
