@@ -227,7 +227,12 @@ def test_folder_mode_reads_gold_in_a_gt_folder_beside_the_images(tmp_path, share
 
     src = shared_data / "ocr_images" / "en_oldbooks" / "a"
     folder = tmp_path / "pages"
-    for image, gold in (("book1/p1.png", "book1/gt/p1.gt.txt"), ("book2/images/p2.png", "book2/gt/p2.txt")):
+    layouts = (
+        ("p0.png", "gt/p0.gt.txt"),
+        ("book1/p1.png", "book1/gt/p1.gt.txt"),
+        ("book2/images/p2.png", "book2/gt/p2.txt"),
+    )
+    for image, gold in layouts:
         (folder / image).parent.mkdir(parents=True, exist_ok=True)
         (folder / gold).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(src / "a006.png", folder / image)
@@ -238,6 +243,7 @@ def test_folder_mode_reads_gold_in_a_gt_folder_beside_the_images(tmp_path, share
     assert [(p.id, p.book, p.gold.relative_to(folder).as_posix()) for p in pages] == [
         ("pages/book1/p1", "book1", "book1/gt/p1.gt.txt"),
         ("pages/book2/p2", "book2", "book2/gt/p2.txt"),
+        ("pages/p0", "", "gt/p0.gt.txt"),
     ]
     assert "massacres" in gold_text(pages[1])
     assert [(m["page"], m["reason"]) for m in missing] == [("pages/book1/p3", "missing_gold")]

@@ -69,12 +69,14 @@ GT_FOLDERS = ("gt", "GT", "ground_truth", "ground-truth")  # a folder of gold fi
 _GOLD_SUFFIXES = (".gt.txt", ".txt", ".gt.xml", ".xml")
 
 
-def gold_beside(image: Path) -> list[Path]:
+def gold_beside(image: Path, root: Path) -> list[Path]:
     """Where the gold of ``image`` may be, in order: beside it (``p1.gt.txt``, ``p1.txt``, ``p1.gt.xml``,
     ``p1.xml``), in a gold folder beside it (``gt/p1.gt.txt``, ...), or in a gold folder beside its folder
-    (``images/p1.png`` with ``gt/p1.gt.txt``)."""
+    (``images/p1.png`` with ``gt/p1.gt.txt``), never outside ``root``."""
     stem = image.name[: -len(image.suffix)] if image.suffix else image.name
-    folders = [image.parent, *(image.parent / g for g in GT_FOLDERS), *(image.parent.parent / g for g in GT_FOLDERS)]
+    folders = [image.parent, *(image.parent / g for g in GT_FOLDERS)]
+    if image.parent != root:
+        folders += [image.parent.parent / g for g in GT_FOLDERS]
     return [folder / f"{stem}{suffix}" for folder in folders for suffix in _GOLD_SUFFIXES]
 
 
@@ -85,7 +87,7 @@ def _from_folder(cfg: GoldConfig) -> list[tuple[BenchPage, str]]:
     pages = []
     images = (p for p in folder.rglob("*") if p.suffix.lower() in cfg.image_extensions and p.is_file())
     for image in sorted(p for p in images if not set(p.relative_to(folder).parts[:-1]) & set(GT_FOLDERS)):
-        candidates = gold_beside(image)
+        candidates = gold_beside(image, folder)
         gold = next((c for c in candidates if c.is_file()), candidates[0])
         rel = image.relative_to(folder)
         book = rel.parent
