@@ -43,9 +43,10 @@ if [ -z "${FINEBOOKS_NO_KENLM:-}" ]; then
 fi
 # The CER estimator's default model (ocr_cer_estimate; the quickstart filters on it): trained once on the ICDAR2019
 # and GHT OCR/gold pairs of ../shared/data (not on the quickstart's own collections) into
-# $FINEBOOKS_CACHE/models (80 s on the 2-core VM, 2026-11-30); trained again when the features changed since
+# $FINEBOOKS_CACHE/models (80 s on the 2-core VM, 2026-11-30); trained again when the features or the file format
+# changed since (load_model refuses it; an earlier version's cer-estimator.joblib, a pickle, is no longer read)
 DATA=${FINEBOOKS_SHARED_DATA:-../shared/data}
-CER_MODEL=${FINEBOOKS_CACHE:-$HOME/.cache/finebooks}/models/cer-estimator.joblib
+CER_MODEL=${FINEBOOKS_CACHE:-$HOME/.cache/finebooks}/models/cer-estimator.npz
 if [ -d "$DATA/ocr_gold/icdar2019" ] && [ -d "$DATA/ocr_gold/ght" ]; then
   if ! .venv/bin/python -c "import sys; from filters.signals.cer_model import load_model; load_model(sys.argv[1])" \
     "$CER_MODEL" 2>/dev/null; then

@@ -19,6 +19,7 @@ from ablations.recipe.loader import ConfigError, key_place
 from ablations.recipe.schema import RecipeConfig
 from ablations.run_context import run_dir_of
 from ablations.slurm.submit import SlurmError
+from filters.model_file import PICKLE, is_pickle
 from pipelines.process import check_sources, model_fingerprints
 from pipelines.readers.base import SourceUnavailable
 
@@ -140,6 +141,9 @@ def data_problems(cfg: RecipeConfig) -> list[Problem]:
                 for m in model_fingerprints([b]).get(b.id, []):
                     if m["sha256"] is None:
                         out.append(((*section.split("."), i, "params"), f"block {b.id!r} reads {m['path']}: missing"))
+                    elif is_pickle(m["path"]):  # the block would refuse it in the run: retrain first
+                        why = f"{PICKLE}; retrain it (README: the block's trainer)"
+                        out.append(((*section.split("."), i, "params"), f"block {b.id!r} reads {m['path']}: {why}"))
     return out
 
 

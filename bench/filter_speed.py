@@ -9,7 +9,7 @@ Stacks (each gets its own fresh copy of every book, one process, so CPU seconds 
   signals together, one lookup per distinct token: ``filters/signals/word_signals.py``);
 - ours + CER estimator: the same with the ``ocr_cer_estimate`` signal block before the filter, which also judges
   ``max: {ocr_cer_estimate: 0.1}`` (run when a CER model exists: ``--cer-model``, default the signal's default
-  model file ``$FINEBOOKS_CACHE/models/cer-estimator.joblib``);
+  model file ``$FINEBOOKS_CACHE/models/cer-estimator.npz``);
 - stock: datatrove's GopherRepetitionFilter, GopherQualityFilter, C4QualityFilter, FineWebQualityFilter with
   their defaults (as in issue 3's measurement);
 - reference: a bare ``str.split()`` over the same text.

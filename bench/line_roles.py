@@ -143,7 +143,7 @@ def folds(data: dict[str, list], seed: int, tmp: str) -> list[dict]:
         t0 = time.process_time()
         model = fit(X, y, g, seed=seed)
         fit_s = time.process_time() - t0
-        path = os.path.join(tmp, f"{held}.joblib")
+        path = os.path.join(tmp, f"{held}.npz")
         model.save(path)
         c: Counter = Counter()
         t0 = time.process_time()

@@ -1,7 +1,7 @@
 """Train the line-role classifier (``page_furniture`` with ``line_model``) on books whose lines carry roles.
 
     DATA=../shared/data
-    python -m pipelines.train_line_roles --out ~/.cache/finebooks/models/line-roles.joblib \\
+    python -m pipelines.train_line_roles --out ~/.cache/finebooks/models/line-roles.npz \\
         --train alto:$DATA/ocr_images/fr_16c --train alto:$DATA/ocr_images/fr_17c ... \\
         --train page:$DATA/ocr_images/de_ocrd
 
@@ -11,7 +11,7 @@ folder means ``alto``. Every folder is one set (its lines are weighted together,
 Books whose roles say nothing but "text" are skipped (``only_text_roles``), and pages whose layout does not describe
 their text are left out. The model sits here, not in ``filters/``, because it reads books through the readers
 (``pipelines`` may import ``filters``, not the other way round). The model file (default:
-``$FINEBOOKS_CACHE/models/line-roles.joblib``) holds its training record, also written as ``<file>.json``: sets
+``$FINEBOOKS_CACHE/models/line-roles.npz``) holds its training record, also written as ``<file>.json``: sets
 with books, lines per class and skips, features and their fingerprint, parameters, seed, package versions,
 in-sample accuracy, seconds. The same data and seed give the same model.
 """
@@ -34,7 +34,7 @@ PACKAGES = ("scikit-learn", "numpy", "rapidfuzz")
 
 
 def default_model() -> str:
-    return cached_model("line-roles.joblib")
+    return cached_model("line-roles.npz")
 
 
 @dataclass

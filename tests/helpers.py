@@ -12,3 +12,13 @@ def counter(step, key: str) -> int:
     """A stats counter of a datatrove step (0 when never updated)."""
     metrics = step.stats.stats  # a dict; datatrove Stats itself has no __contains__
     return int(metrics[key].total) if key in metrics else 0
+
+
+class Plant:
+    """Unpickled, it creates the file ``marker``: what a hostile model or checkpoint file would do."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))

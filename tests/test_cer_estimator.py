@@ -45,7 +45,7 @@ def gold_args(specs: list[str]) -> list[str]:
 @pytest.fixture(scope="module")
 def model(shared_data, tmp_path_factory) -> Path:
     """A model trained with the command on English and French ICDAR2019 pages and old_books Tesseract pages."""
-    out = tmp_path_factory.mktemp("cer") / "cer.joblib"
+    out = tmp_path_factory.mktemp("cer") / "cer.npz"
     assert train_main([*gold_args(sources(shared_data)), "--out", str(out), "--seed", "0"]) == 0
     return out
 
@@ -134,17 +134,17 @@ def test_a_language_without_word_list_is_estimated_and_noted(model, shared_data)
 
 def test_a_missing_or_bad_model_file_is_a_clear_error(tmp_path, clean_and_garbage):
     doc = book(clean_and_garbage[0][:1], "x")
-    missing = tmp_path / "nope.joblib"
-    with pytest.raises(FileNotFoundError, match=r"nope\.joblib.*python -m filters\.signals\.train_cer"):
+    missing = tmp_path / "nope.npz"
+    with pytest.raises(FileNotFoundError, match=r"nope\.npz.*python -m filters\.signals\.train_cer"):
         CerEstimateSignal(str(missing)).measure(doc)
-    bad = tmp_path / "bad.joblib"
+    bad = tmp_path / "bad.npz"
     bad.write_text("not a model\n")
-    with pytest.raises(ModelFileError, match=r"bad\.joblib: not a CER estimator model file"):
+    with pytest.raises(ModelFileError, match=r"bad\.npz: not a CER estimator model file"):
         CerEstimateSignal(str(bad)).measure(doc)
 
 
 def test_the_command_fails_clearly_on_a_bad_source(tmp_path, capsys):
-    out = str(tmp_path / "m.joblib")
+    out = str(tmp_path / "m.npz")
     assert train_main(["--gold", "icdar2019:/some/where", "--out", out]) == 2
     assert "icdar2019:/some/where" in capsys.readouterr().err
     assert train_main(["--gold", f"icdar:{tmp_path / 'missing'}", "--out", out]) == 2
@@ -156,7 +156,7 @@ def test_the_command_fails_clearly_on_a_bad_source(tmp_path, capsys):
 
 def test_same_data_and_seed_give_the_same_model_and_a_new_model_a_new_stage(model, shared_data, tmp_path):
     spec = sources(shared_data)[:1]
-    paths = [tmp_path / f"{name}.joblib" for name in ("a", "b")]
+    paths = [tmp_path / f"{name}.npz" for name in ("a", "b")]
     for path in paths:
         assert train_main([*gold_args(spec), "--out", str(path), "--seed", "3"]) == 0
     docs = [Document(text=p.text, id=p.id, metadata={}) for p in read_gold(spec[0])[:20]]
@@ -195,12 +195,12 @@ def test_calibration_measures_the_estimate_where_a_model_exists(model, shared_da
     snippet = calibrate.yaml.safe_load((out / "thresholds.yaml").read_text())["filter"]
     assert BlockSpec(**snippet[0]).params == {"model": str(model)}
     assert "ocr_cer_estimate" in BlockSpec(**snippet[-1]).params["max"]
-    assert calibrate.default_signals(str(tmp_path / "none.joblib")) == list(calibrate.DEFAULT_SIGNALS)
+    assert calibrate.default_signals(str(tmp_path / "none.npz")) == list(calibrate.DEFAULT_SIGNALS)
 
 
 def test_a_missing_model_file_stops_the_process_stage_before_it_runs(model, tmp_path):
     blocks = [BlockSpec(block="ocr_cer_estimate", params={"model": str(model)})]
     check_models(blocks)  # present: nothing to say
-    missing = tmp_path / "none.joblib"
+    missing = tmp_path / "none.npz"
     with pytest.raises(SourceUnavailable, match=f"block 'ocr_cer_estimate' reads model file {missing}.*train_cer"):
         check_models([BlockSpec(block="ocr_cer_estimate", params={"model": str(missing)})])

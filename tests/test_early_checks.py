@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pickle
 import stat
 from pathlib import Path
 
@@ -110,13 +111,25 @@ def test_missing_source_folder_is_a_data_error_naming_the_source(tmp_path, share
 
 def test_missing_model_file_of_a_candidate_is_a_data_error(tmp_path, shared_data, capsys):
     cfg = recipe(tmp_path, shared_data)
-    model = tmp_path / "no-model.joblib"
+    model = tmp_path / "no-model.npz"
     cfg.write_text(
         cfg.read_text()
         + f"ablation:\n  candidates:\n    - {{block: ocr_cer_estimate, id: cer, params: {{model: {model}}}}}\n"
     )
     code, err = check(cfg, capsys, "--check")
     assert code == 3 and f"ablation.candidates.0.params: block 'cer' reads {model}: missing" in err
+
+
+def test_a_pickled_model_file_of_a_block_is_a_data_error_before_any_work(tmp_path, shared_data, capsys):
+    cfg = recipe(tmp_path, shared_data)
+    model = tmp_path / "cer-estimator.joblib"  # an earlier version's model file: a pickle, never loaded
+    model.write_bytes(pickle.dumps({"format": "finebooks-cer-estimator/1"}))
+    cfg.write_text(cfg.read_text() + f"filter:\n  - {{block: ocr_cer_estimate, params: {{model: {model}}}}}\n")
+    for extra in (["--check"], []):
+        code, err = check(cfg, capsys, *extra)
+        assert code == 3 and f"filter.0.params: block 'ocr_cer_estimate' reads {model}: a pickle (joblib" in err
+        assert "unpickling runs whatever code the file holds; retrain it" in err
+    assert not (tmp_path / "runs").exists()
 
 
 def fake_sinfo(tmp_path: Path, monkeypatch, script: str) -> None:

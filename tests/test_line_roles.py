@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import copy
 
-import joblib
 import pytest
 from cleanup_util import book, pages_of, run
 from helpers import counter
 
-from filters.cleanup.line_model import LineModelError, fingerprint, load_model
+from filters.cleanup.line_model import FORMAT, LineModelError, fingerprint, load_model
 from filters.cleanup.page_furniture import PageFurniture
 from filters.layout import FURNITURE, layout_problem, line_roles
+from filters.model_file import load_model_file, save_model_file
 from pipelines.config import BlockSpec
 from pipelines.process import check_models, model_fingerprints
 from pipelines.readers.alto import AltoBookReader
@@ -26,7 +26,7 @@ HELD_OUT = ("ocr_images/fr_18c", "ocr_images/co_corse")  # never trained on
 
 @pytest.fixture(scope="module")
 def model_file(shared_data, tmp_path_factory) -> str:
-    out = str(tmp_path_factory.mktemp("line") / "line-roles.joblib")
+    out = str(tmp_path_factory.mktemp("line") / "line-roles.npz")
     fmt_path = [s.split(":", 1) for s in TRAIN]
     record = train([f"{f}:{shared_data / p}" for f, p in fmt_path], out)
     assert record["fingerprint"] == fingerprint() and record["lines"] > 2000
@@ -99,8 +99,8 @@ def test_a_page_without_lines_is_a_counted_skip(model_file):
 
 
 def test_missing_model_names_the_key_and_the_file(tmp_path):
-    missing = tmp_path / "nothing.joblib"
-    with pytest.raises(FileNotFoundError, match=r"page_furniture: line_model: .*nothing\.joblib.*train_line_roles"):
+    missing = tmp_path / "nothing.npz"
+    with pytest.raises(FileNotFoundError, match=r"page_furniture: line_model: .*nothing\.npz.*train_line_roles"):
         run(PageFurniture(line_model=str(missing)), book("a line", "another"))
     assert PageFurniture.model_files({"line_model": str(missing)}) == [str(missing)]
     assert PageFurniture.model_files({"line_model": ""}) == []
@@ -112,7 +112,7 @@ def test_the_model_is_part_of_the_stage_key_and_a_missing_one_stops_the_run_befo
     ]
     assert entry["path"] == model_file and len(entry["sha256"]) == 64
     assert model_fingerprints([BlockSpec(block="page_furniture", params={"line_model": ""})]) == {}
-    missing = tmp_path / "none.joblib"
+    missing = tmp_path / "none.npz"
     with pytest.raises(
         SourceUnavailable, match=f"block 'page_furniture' reads model file {missing}.*train_line_roles"
     ):
@@ -120,24 +120,25 @@ def test_the_model_is_part_of_the_stage_key_and_a_missing_one_stops_the_run_befo
 
 
 def test_incompatible_or_foreign_model_file_is_a_clear_error(tmp_path, model_file):
-    old = tmp_path / "old.joblib"
-    data = joblib.load(model_file)
-    joblib.dump({**data, "fingerprint": "0123456789abcdef", "features": ["chars"]}, old)
-    with pytest.raises(LineModelError, match=r"line_model: .*old\.joblib: trained on features \['chars'\].*retrain"):
+    old = tmp_path / "old.npz"
+    header, arrays = load_model_file(model_file, FORMAT, "line-role model", "train")
+    header = {**header, "fingerprint": "0123456789abcdef", "features": ["chars"]}
+    save_model_file(old, {k: v for k, v in header.items() if k != "record"}, arrays, header["record"])
+    with pytest.raises(LineModelError, match=r"line_model: .*old\.npz: trained on features \['chars'\].*retrain"):
         load_model(old)
-    junk = tmp_path / "junk.joblib"
+    junk = tmp_path / "junk.npz"
     junk.write_text("not a model")
-    with pytest.raises(LineModelError, match=r"junk\.joblib: not a line-role model file"):
+    with pytest.raises(LineModelError, match=r"junk\.npz: not a line-role model file"):
         load_model(junk)
-    joblib.dump({"format": "finebooks-cer-estimator/1"}, junk)
-    with pytest.raises(LineModelError, match="expected format finebooks-line-roles/1"):
+    save_model_file(junk, {"format": "finebooks-cer-estimator/2"}, {}, {})
+    with pytest.raises(LineModelError, match="expected format finebooks-line-roles/2"):
         load_model(junk)
 
 
 def test_train_command_fails_clearly_on_a_missing_folder_or_books_without_roles(tmp_path, shared_data, capsys):
-    assert train_main(["--train", f"alto:{tmp_path / 'none'}", "--out", str(tmp_path / "m.joblib")]) == 2
+    assert train_main(["--train", f"alto:{tmp_path / 'none'}", "--out", str(tmp_path / "m.npz")]) == 2
     assert "no folder" in capsys.readouterr().err
     dach = shared_data / "alto/dach_gt"  # every region "text" or untyped: nothing to learn
-    assert train_main(["--train", f"page:{dach}", "--out", str(tmp_path / "m.joblib")]) == 2
+    assert train_main(["--train", f"page:{dach}", "--out", str(tmp_path / "m.npz")]) == 2
     assert "no line with a role" in capsys.readouterr().err
-    assert not (tmp_path / "m.joblib").exists()
+    assert not (tmp_path / "m.npz").exists()

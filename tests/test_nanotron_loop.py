@@ -66,7 +66,9 @@ def test_train_and_eval_jobs_run_nanotron_convert_and_score_its_checkpoints(tmp_
     for step in (6, 12):  # each nanotron checkpoint became the transformers model nanotron held
         model = LlamaForCausalLM.from_pretrained(str(folder / "models" / f"step-{step}")).eval()
         ref = LlamaForCausalLM(model.config)
-        ref.load_state_dict(torch.load(folder / "nanotron/checkpoints" / f"{step}.work" / "reference.pt"))
+        ref.load_state_dict(
+            torch.load(folder / "nanotron/checkpoints" / f"{step}.work" / "reference.pt", weights_only=True)
+        )
         ids = torch.randint(0, model.config.vocab_size, (2, 16), generator=torch.Generator().manual_seed(0))
         with torch.no_grad():
             assert torch.allclose(model(ids).logits, ref.eval()(ids).logits, atol=1e-5)

@@ -177,10 +177,10 @@ def test_benchmark_end_to_end(tmp_path, shared_data, capsys):
     assert len(list((pairs / "flaky").glob("*.txt"))) == 1  # not the failed page
     from filters.signals.train_cer import main as train_cer
 
-    model = tmp_path / "cer.joblib"
+    model = tmp_path / "cer.npz"
     gold = f"pages:{pairs / 'tess'},{pairs / 'gold'}"
     assert train_cer(["--gold", gold, "--out", str(model), "--threads", "1", "--no-gold-pages"]) == 0
-    assert json.loads((tmp_path / "cer.joblib.json").read_text())["pages"] == 6
+    assert json.loads((tmp_path / "cer.npz.json").read_text())["pages"] == 6
 
 
 def test_gold_from_a_folder_of_images_with_gold_beside_them(tmp_path, shared_data):

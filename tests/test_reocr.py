@@ -26,7 +26,7 @@ IMAGES = "ocr_images/en_oldbooks"
 @pytest.fixture(scope="module")
 def model(shared_data, tmp_path_factory) -> Path:
     """A CER estimator trained on English ICDAR2019 pages only (not on the old_books pages tested here)."""
-    out = tmp_path_factory.mktemp("cer") / "cer.joblib"
+    out = tmp_path_factory.mktemp("cer") / "cer.npz"
     gold = f"icdar:{shared_data / 'ocr_gold/icdar2019/evaluation_4M_without_Finnish/EN/EN1'}"
     assert train_main(["--gold", gold, "--out", str(out), "--seed", "0", "--threads", "1"]) == 0
     return out

@@ -7,6 +7,7 @@ import json
 
 import pytest
 import torch
+from helpers import Plant
 
 from ablations.recipe.schema import ModelConfig, TrainingConfig
 from ablations.train.hf import train
@@ -66,9 +67,18 @@ def test_killed_run_resumes_from_the_last_checkpoint_with_the_same_result(tokens
 
     with pytest.raises(Killed):
         train(tokens / "tokens", 300, MODEL, TRAIN, 3, tmp_path / "resumed", dies_at_third, progress=False)
-    assert torch.load(tmp_path / "resumed/checkpoint/state.pt", weights_only=False)["step"] == 8
+    assert torch.load(tmp_path / "resumed/checkpoint/state.pt", weights_only=True)["step"] == 8
     resumed = train(
         tokens / "tokens", 300, MODEL, TRAIN, 3, tmp_path / "resumed", lambda m, s, t: {"s": s}, progress=False
     )
     assert [e["step"] for e in resumed["evals"]] == [4, 8, 12]
-    assert losses(resumed) == pytest.approx(losses(full), rel=1e-6)
+    assert losses(resumed) == losses(full)  # bit for bit: model, optimizer and RNG state all come back
+
+
+def test_a_checkpoint_holding_code_is_refused_without_running_it(tokens, tmp_path):
+    marker, folder = tmp_path / "planted", tmp_path / "run/checkpoint"
+    folder.mkdir(parents=True)
+    torch.save({"step": 4, "rng": Plant(marker)}, folder / "state.pt")
+    with pytest.raises(ValueError, match=f"{folder / 'state.pt'}: not a checkpoint this trainer wrote.*delete it"):
+        train(tokens / "tokens", 300, MODEL, TRAIN, 3, tmp_path / "run", lambda m, s, t: {}, progress=False)
+    assert not marker.exists()

@@ -87,7 +87,7 @@ def events(trace: Path, rank: int, event: str) -> list[dict]:
 
 
 def params(folder: Path) -> dict[str, torch.Tensor]:
-    return torch.load(folder / "checkpoint/state.pt", weights_only=False)["model"]
+    return torch.load(folder / "checkpoint/state.pt", weights_only=True)["model"]
 
 
 def test_two_processes_split_each_global_batch_and_train_the_same_run(tokens, tmp_path):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -216,10 +217,19 @@ def build_optimizer(model, cfg: TrainingConfig) -> torch.optim.AdamW:
 
 
 def _resume(folder: Path, model, opt) -> int:
-    """Load the last checkpoint's model, optimizer and RNG state into ``model`` and ``opt``; its step (0: none)."""
-    if not (folder / "state.pt").exists():
+    """Load the last checkpoint's model, optimizer and RNG state into ``model`` and ``opt``; its step (0: none).
+    Loaded as weights only (tensors, numbers, strings and their containers, as ``_save_state`` writes): a file
+    holding anything else is refused, not unpickled, since unpickling runs whatever code it holds."""
+    path = folder / "state.pt"
+    if not path.exists():
         return 0
-    state = torch.load(folder / "state.pt", map_location="cpu", weights_only=False)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise ValueError(
+            f"{path}: not a checkpoint this trainer wrote (it holds more than tensors and numbers, and is not "
+            f"unpickled: {str(e).splitlines()[0]}); delete it to train this run from the start"
+        ) from e
     model.load_state_dict(state["model"])
     opt.load_state_dict(state["optimizer"])
     torch.set_rng_state(state["rng"])
@@ -227,6 +237,7 @@ def _resume(folder: Path, model, opt) -> int:
 
 
 def _save_state(folder: Path, model, opt, step: int) -> None:
+    """The model, optimizer and torch RNG state (a tensor) with the step: all loadable as weights only."""
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / "state.pt.tmp"
     torch.save(

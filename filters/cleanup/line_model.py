@@ -13,8 +13,10 @@ Furniture lines of more than ``max_furniture_words`` words are left out of train
 text in a zone tagged as furniture (lat_cremma: 40 lines of text in a ``RunningTitle`` block), a gold error the
 model should not learn.
 
-Saved as one ``joblib`` file holding the estimator, its classes, the feature names with their fingerprint and the
-training record (also written beside it as ``<file>.json``). Loading checks the format and the fingerprint.
+Kept as trees of plain arrays (``filters/trees.py``: probabilities equal scikit-learn's, and loading runs no code),
+saved as one model file (``filters/model_file.py``, ``.npz``) with its classes, the feature names with their
+fingerprint and the training record (also written beside it as ``<file>.json``). Loading checks the format and the
+fingerprint.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ import numpy as np
 from filters.cleanup.line_features import FEATURES, book_features
 from filters.layout import FURNITURE, layout_problem, line_roles
 from filters.model_file import ModelFileError, group_weights, load_model_file, save_model_file
+from filters.trees import Trees
 
-FORMAT = "finebooks-line-roles/1"
+FORMAT = "finebooks-line-roles/2"  # /1: a joblib pickle
 CLASSES = ("text", "heading", "footnote", "marginalia", *FURNITURE)
 _AS_TEXT = ("title-page", "drop-capital", "table", "figure", "other")
 PARAMS: dict = {
@@ -72,16 +75,13 @@ def book_examples(page_lines: list[list[str]], layouts: list, heuristic: dict) -
 
 @dataclass
 class LineModel:
-    estimator: object
+    trees: Trees
     classes: tuple[str, ...]
     threshold: float = PARAMS["threshold"]
     record: dict = field(default_factory=dict)
 
     def proba(self, rows) -> np.ndarray:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="openmp"):  # a book at a time: one thread (see cer_model)
-            return self.estimator.predict_proba(np.asarray(rows, dtype=float))
+        return self.trees.predict_proba(np.asarray(rows, dtype=float))
 
     def predict(self, rows) -> tuple[list[str], np.ndarray]:
         """(most likely class, probability of furniture) of every row."""
@@ -110,19 +110,29 @@ class LineModel:
 
     def save(self, path: str | Path) -> str:
         """Write the model file and ``<file>.json``; return the file's sha256."""
-        payload = {
+        header = {
             "format": FORMAT,
             "fingerprint": fingerprint(),
             "features": list(FEATURES),
             "classes": list(self.classes),
             "threshold": self.threshold,
-            "estimator": self.estimator,
+            "trees": self.trees.header(),
         }
-        return save_model_file(path, payload, self.record)
+        return save_model_file(path, header, self.trees.arrays(), self.record)
 
 
 def fit(rows, labels: list[str], groups: list[str], seed: int = 0, params: dict | None = None) -> LineModel:
     """A fitted ``LineModel`` (no record yet) on feature rows, their classes and their set (for weights)."""
+    params = {**PARAMS, **(params or {})}
+    est, dropped = fit_estimator(rows, labels, groups, seed, params)
+    model = LineModel(Trees.from_sklearn(est), tuple(str(c) for c in est.classes_), params["threshold"])
+    model.record = {"dropped_long_furniture": dropped}
+    return model
+
+
+def fit_estimator(rows, labels: list[str], groups: list[str], seed: int = 0, params: dict | None = None):
+    """The fitted scikit-learn estimator of ``fit`` (its trees are what the model keeps) and the number of long
+    furniture lines left out."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     params = {**PARAMS, **(params or {})}
@@ -140,9 +150,7 @@ def fit(rows, labels: list[str], groups: list[str], seed: int = 0, params: dict 
         random_state=seed,
     )  # fmt: skip
     est.fit(rows, labels, sample_weight=w / w.mean())
-    model = LineModel(est, tuple(str(c) for c in est.classes_), params["threshold"])
-    model.record = {"dropped_long_furniture": int((~keep).sum())}
-    return model
+    return est, int((~keep).sum())
 
 
 class LineModelError(ModelFileError):
@@ -152,14 +160,33 @@ class LineModelError(ModelFileError):
 def load_model(path: str | Path, key: str = "line_model") -> LineModel:
     """The model in ``path`` (named by the parameter ``key`` in errors)."""
     path = Path(path).expanduser()
-    train = f"python -m pipelines.train_line_roles --out {path} --train alto:<folder of role-tagged ALTO> ..."
+    train = "python -m pipelines.train_line_roles --out {path} --train alto:<folder of role-tagged ALTO> ..."
     try:
-        data = load_model_file(path, FORMAT, "line-role model", train, prefix=f"{key}: ")
+        header, arrays = load_model_file(path, FORMAT, "line-role model", train, prefix=f"{key}: ")
     except ModelFileError as e:
         raise LineModelError(str(e)) from e
-    if data.get("fingerprint") != fingerprint():
+    if header.get("fingerprint") != fingerprint():
         raise LineModelError(
-            f"{key}: {path}: trained on features {data.get('features')} (fingerprint {data.get('fingerprint')}), "
-            f"this version computes {list(FEATURES)} (fingerprint {fingerprint()}): retrain it with: {train}"
+            f"{key}: {path}: trained on features {header.get('features')} (fingerprint {header.get('fingerprint')}), "
+            f"this version computes {list(FEATURES)} (fingerprint {fingerprint()}): retrain it with: "
+            f"{train.format(path=path)}"
         )
-    return LineModel(data["estimator"], tuple(data["classes"]), data["threshold"], data.get("record", {}))
+    try:
+        trees, classes, threshold = _checked(header, arrays)
+    except ValueError as e:
+        raise LineModelError(f"{key}: {path}: not a line-role model file ({e})") from e
+    return LineModel(trees, classes, threshold, header.get("record", {}))
+
+
+def _checked(header: dict, arrays: dict) -> tuple[Trees, tuple[str, ...], float]:
+    """The trees, classes and threshold of a model file; ``ValueError`` when they do not fit together."""
+    classes, threshold = header.get("classes"), header.get("threshold")
+    if not (isinstance(classes, list) and 2 <= len(classes) and set(classes) <= set(CLASSES)):
+        raise ValueError(f"classes {classes!r}")
+    if not isinstance(threshold, float):
+        raise ValueError(f"threshold {threshold!r}")
+    trees = Trees.from_arrays(header.get("trees") or {}, arrays)
+    outputs = 1 if len(classes) == 2 else len(classes)
+    if trees.kind == "regression" or trees.n_features != len(FEATURES) or len(trees.baseline) != outputs:
+        raise ValueError(f"{trees.kind} trees with {len(trees.baseline)} outputs on {trees.n_features} features")
+    return trees, tuple(classes), threshold

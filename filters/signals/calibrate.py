@@ -12,7 +12,7 @@ drops the most raw pieces more than clean ones. Also written: ``report.md``, ``t
 snippet for ``ocr_quality_filter``) and ``values.jsonl`` (every piece's signals).
 
 Where a trained CER estimator exists (``--cer-model PATH``, or the default model file of ``ocr_cer_estimate``,
-``$FINEBOOKS_CACHE/models/cer-estimator.joblib``), its estimate is measured and reported too.
+``$FINEBOOKS_CACHE/models/cer-estimator.npz``), its estimate is measured and reported too.
 """
 
 from __future__ import annotations

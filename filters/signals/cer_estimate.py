@@ -16,7 +16,7 @@ class CerEstimateSignal(ModelSignal):
     worse OCR), so that a filter reads in CER units: ``ocr_quality_filter`` with ``max: {ocr_cer_estimate: 0.1}``.
 
     ``model`` is a file made by ``python -m filters.signals.train_cer`` (default:
-    ``$FINEBOOKS_CACHE/models/cer-estimator.joblib``), loaded on first use. The book language is
+    ``$FINEBOOKS_CACHE/models/cer-estimator.npz``), loaded on first use. The book language is
     ``metadata["language"]`` or detected once per book (every language py3langid knows); its wordfreq list and
     character model feed the language features. A language without them is still estimated, from the
     language-independent features (the model was trained with language features blanked on part of its rows):
@@ -27,7 +27,7 @@ class CerEstimateSignal(ModelSignal):
     name = "🎯 estimated CER"
     signal = "ocr_cer_estimate"
     bad_side = "high"
-    default_file = "cer-estimator.joblib"
+    default_file = "cer-estimator.npz"
     model_kind = "CER estimator model"
     train_command = "python -m filters.signals.train_cer --gold icdar:<OCR/gold folder> --out {path}"
 

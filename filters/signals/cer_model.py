@@ -8,8 +8,10 @@ repeated with the language features blanked, so the model still estimates for a 
 transcriptions, as pages of CER 0, weigh 0.3 of an OCR page (``gold_weight``; chosen on the leave-one-subset-out
 bench: weight 1 lowers the estimates too far, 0 lets historic spelling pass for OCR errors, BENCHMARKS.md).
 
-Saved as one ``joblib`` file holding the estimator, its feature names and its training record, with the record
-also written beside it as ``<file>.json`` for people and run records. Loading checks the format and the features.
+Kept as trees of plain arrays (``filters/trees.py``: predictions equal scikit-learn's, and loading runs no code),
+saved as one model file (``filters/model_file.py``, ``.npz``) with the feature names and the training record, the
+record also written beside it as ``<file>.json`` for people and run records. Loading checks the format and the
+features.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from filters.model_file import ModelFileError, group_weights, load_model_file, s
 from filters.signals.cer_features import DIRECTION, FEATURES, LANGUAGE_FEATURES, PageFeatures
 from filters.signals.cer_gold import GoldPage
 from filters.signals.words import book_language, wordlist_language
+from filters.trees import Trees
 
-FORMAT = "finebooks-cer-estimator/1"
+FORMAT = "finebooks-cer-estimator/2"  # /1: a joblib pickle
 PARAMS: dict = {
     "max_iter": 300, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 20,
     "l2_regularization": 1.0, "blank_fraction": 0.25, "monotonic": True, "collection_weights": True,
@@ -57,26 +60,21 @@ def featurize(pages: list[GoldPage], extractor: PageFeatures | None = None) -> t
 
 @dataclass
 class CerModel:
-    estimator: object
+    trees: Trees
     features: tuple[str, ...] = FEATURES
     record: dict = field(default_factory=dict)
 
     def predict(self, rows: np.ndarray) -> np.ndarray:
         """Estimated CER (0 to 1) of feature rows."""
-        from threadpoolctl import threadpool_limits
-
         if len(rows) == 0:
             return np.zeros(0)
-        # one OpenMP thread: callers predict a book at a time, and the trees' default thread pool costs seconds per
-        # call on a busy machine (measured: 3 s per book at load 4 on 2 cores, 6 ms with one thread)
-        with threadpool_limits(limits=1, user_api="openmp"):
-            root = self.estimator.predict(np.asarray(rows, dtype=float))
+        root = self.trees.predict(np.asarray(rows, dtype=float))
         return np.clip(root, 0.0, 1.0) ** 2
 
     def save(self, path: str | Path) -> str:
         """Write the model file and ``<file>.json``; return the file's sha256."""
-        payload = {"format": FORMAT, "features": list(self.features), "estimator": self.estimator}
-        return save_model_file(path, payload, self.record)
+        header = {"format": FORMAT, "features": list(self.features), "trees": self.trees.header()}
+        return save_model_file(path, header, self.trees.arrays(), self.record)
 
 
 def fit(  # noqa: PLR0913 (the training data and its options)
@@ -86,9 +84,21 @@ def fit(  # noqa: PLR0913 (the training data and its options)
     seed: int = 0,
     params: dict | None = None,
     sides: list[str] | None = None,
-):
+) -> CerModel:
     """A fitted ``CerModel`` (no record yet) on feature rows and their true CER; rows whose side is ``gold`` (gold
     transcriptions as pages of CER 0) weigh ``params["gold_weight"]`` each."""
+    return CerModel(Trees.from_sklearn(fit_estimator(rows, cer, collections, seed, params, sides)))
+
+
+def fit_estimator(  # noqa: PLR0913 (the training data and its options)
+    rows: np.ndarray,
+    cer: list[float],
+    collections: list[str],
+    seed: int = 0,
+    params: dict | None = None,
+    sides: list[str] | None = None,
+):
+    """The fitted scikit-learn estimator of ``fit`` (its trees are what the model keeps)."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     params = {**PARAMS, **(params or {})}
@@ -109,15 +119,24 @@ def fit(  # noqa: PLR0913 (the training data and its options)
         monotonic_cst=[DIRECTION.get(f, 0) for f in FEATURES] if params["monotonic"] else None,
     )  # fmt: skip
     est.fit(X, np.concatenate([y, y[blank]]), sample_weight=np.concatenate([w, w[blank]]))
-    return CerModel(est)
+    return est
+
+
+TRAIN = "python -m filters.signals.train_cer --gold icdar:<OCR/gold folder> --out {path}"
 
 
 def load_model(path: str | Path) -> CerModel:
     path = Path(path).expanduser()
-    train = f"python -m filters.signals.train_cer --gold icdar:<OCR/gold folder> --out {path}"
-    data = load_model_file(path, FORMAT, "CER estimator model", train)
-    if tuple(data["features"]) != FEATURES:
+    header, arrays = load_model_file(path, FORMAT, "CER estimator model", TRAIN)
+    if header.get("features") != list(FEATURES):
         raise ModelFileError(
-            f"{path}: trained on features {data['features']}, this version computes {list(FEATURES)}: retrain it"
+            f"{path}: trained on features {header.get('features')}, this version computes {list(FEATURES)}: retrain "
+            f"it with: {TRAIN.format(path=path)}"
         )
-    return CerModel(data["estimator"], tuple(data["features"]), data.get("record", {}))
+    try:
+        trees = Trees.from_arrays(header.get("trees") or {}, arrays)
+    except ValueError as e:
+        raise ModelFileError(f"{path}: not a CER estimator model file (its trees: {e})") from e
+    if trees.kind != "regression" or trees.n_features != len(FEATURES):
+        raise ModelFileError(f"{path}: not a CER estimator model file ({trees.kind} trees on {trees.n_features})")
+    return CerModel(trees, FEATURES, header.get("record", {}))

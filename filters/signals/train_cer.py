@@ -6,14 +6,14 @@
         --gold icdar:../shared/data/ocr_gold/icdar2017/Full_12M \\
         --gold ght:../shared/data/ocr_gold/ght/guten_ht_low_dev.tsv \\
         --gold pages:$OLD_BOOKS/tesseract_otsu_txt,$OLD_BOOKS/groundtruth \\
-        --out ~/.cache/finebooks/models/cer-estimator.joblib
+        --out ~/.cache/finebooks/models/cer-estimator.npz
 
 ``--gold`` (repeatable) is ``icdar:FOLDER`` (ICDAR2017/2019 post-OCR files), ``ght:FILE.tsv`` (GHT sentence pairs,
 joined into pieces of ``--piece-chars``) or ``pages:OCR_FOLDER,GOLD_FOLDER`` (page OCR and page gold with the same
 file stem); see ``filters.signals.cer_gold``. The gold text of every page is also a training page, with CER 0
 (``--no-gold-pages`` to leave it out), so the model learns the spelling of correct text of the period.
 The model file (default: where ``ocr_cer_estimate`` looks,
-``$FINEBOOKS_CACHE/models/cer-estimator.joblib``) holds its training record, also written as ``<file>.json``:
+``$FINEBOOKS_CACHE/models/cer-estimator.npz``) holds its training record, also written as ``<file>.json``:
 sources with pages per collection and skips, languages detected, features, parameters, seed, package versions,
 in-sample mean absolute error. The same data and seed give the same model.
 """
