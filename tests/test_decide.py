@@ -1,6 +1,10 @@
 """The decision statistics on synthetic per-item scores with known answers."""
 
+import math
+
 import numpy as np
+import pytest
+from scipy import stats as sps
 
 from ablations.decide.stats import decide, signal_checks
 
@@ -32,11 +36,17 @@ def test_clear_gain_is_kept_and_clear_loss_dropped():
 
 
 def test_seed_noise_larger_than_the_gain_is_inconclusive_and_mde_says_why():
+    """A true gain of 0.05 item sd under seed noise of 0.3 item sd: 3 seeds can only see effects of about 0.35 (t with
+    2 degrees of freedom + z at 80% power, times the standard error), so the verdict is inconclusive, and the observed
+    delta (-0.020 with these seeds) would take 901 seeds to detect."""
     rng = np.random.default_rng(2)
     base = runs(3, 300, 0.0, 0.3, 1.0, rng)
     v = decide(base, runs(3, 300, 0.05, 0.3, 1.0, rng), {"t": 1.0})
-    assert v.verdict == "inconclusive"
-    assert v.mde > abs(v.delta) and v.seeds_for_observed is None or v.seeds_for_observed > 3
+    assert v.verdict == "inconclusive" and v.low < 0 < v.high
+    t, z = sps.t.ppf(0.975, 2), sps.norm.ppf(0.8)
+    assert v.mde == pytest.approx((t + z) * v.se) and v.mde > 0.3 > 0.05  # far above the true gain
+    assert v.delta == pytest.approx(-0.0205, abs=1e-4)
+    assert v.seeds_for_observed == math.ceil(((t + z) * v.se * math.sqrt(3) / abs(v.delta)) ** 2) == 901
 
 
 def test_false_verdict_rate_under_the_null_is_about_five_percent():

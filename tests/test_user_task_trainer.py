@@ -97,7 +97,7 @@ evaluation:
       path: {tmp_path / "pairs.txt"}
       params: {task_params}
       max_items: 12
-ablation: {{seeds: 1}}
+ablation: {{seeds: 2, max_seeds: 2}}
 executor: {{tasks: 1, workers: 1}}
 tracking: {{wandb: disabled}}
 """
@@ -178,11 +178,13 @@ def test_user_task_scores_and_user_trainer_trains_in_a_tiny_ablation(tmp_path, s
     assert set(df["task"]) == {"bpb_ecco", "scrambled"} and set(df["step"]) == {4, 8}
     mine = df[df["task"] == "scrambled"]
     assert (mine["items"] == 12).all() and mine["acc"].between(0, 1).all() and mine["margin"].notna().all()
-    (folder,) = (run_dir / "stages").glob("train-*")
-    marker = json.loads((folder / "user_trainer.json").read_text())
-    assert marker == {"marker": "flat", "lrs": [pytest.approx(3e-3)]}  # one learning rate: the user's schedule
-    manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["trainer"] == "flat" and manifest["key"]["training"]["backend"] == "my_plugins.ConstantLR"
+    folders = sorted((run_dir / "stages").glob("train-*"))
+    assert len(folders) == 2  # no candidate: the baseline alone, at its 2 seeds
+    for folder in folders:
+        marker = json.loads((folder / "user_trainer.json").read_text())
+        assert marker == {"marker": "flat", "lrs": [pytest.approx(3e-3)]}  # one learning rate: the user's schedule
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert manifest["trainer"] == "flat" and manifest["key"]["training"]["backend"] == "my_plugins.ConstantLR"
     items = [json.loads(x) for x in (run_dir / "eval_data" / "scrambled" / "test.jsonl").read_text().splitlines()]
     assert len(items) == 12 and all(it["choices"][0] in SENTENCES for it in items)
     assert "| scrambled |" in (run_dir / "report.md").read_text()

@@ -3,11 +3,12 @@
 For each candidate (in config order): variant = current recipe + candidate, processed, tokenized with the
 experiment's tokenizer, trained with N seeds at the same token budget as the current recipe's runs (paired seeds),
 evaluated at every checkpoint, and decided (ablations/decide/stats.py). Inconclusive verdicts buy one more seed pair
-at a time up to ``max_seeds``. A kept block joins the recipe and the next candidate starts from it (as FineWeb built
-its recipe). A sweep's variants (ablations/recipe/candidates.py) are each the current recipe + one variant, trained
-beside each other against the same runs of the current recipe, at a confidence corrected for their number; at most
-the best kept one joins (ablations/decide/sweep.py). Every stage is a hashed folder (pipelines/stages.py), so
-variants share what they have in common and a finished experiment reruns in seconds. In plan mode (the SLURM
+at a time up to ``max_seeds`` (ablations/decide/rounds.py). Each candidate's intervals spend a share of the recipe's
+error rate, split again among its looks and variants (ablations/decide/family.py). A kept block joins the recipe and
+the next candidate starts from it (as FineWeb built its recipe). A sweep's variants (ablations/recipe/candidates.py)
+are each the current recipe + one variant, trained beside each other against the same runs of the current recipe;
+at most the best kept one joins (ablations/decide/sweep.py). Every stage is a hashed folder (pipelines/stages.py),
+so variants share what they have in common and a finished experiment reruns in seconds. In plan mode (the SLURM
 driver) nothing runs: the loop asks each stage ``finished()`` and records what the next decision still needs.
 """
 
@@ -18,10 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ablations.decide.family import ErrorBudget, per_look_confidence
 from ablations.decide.guard import LOG_FILE, alarm, books_kept, failure_reason, removed_shares, settle, untrained
+from ablations.decide.pending import Need, Pending, Plan, StageGivenUp
 from ablations.decide.progress import clear_verdicts, report_verdict
 from ablations.decide.rates import at_rate, decide_at_rates
-from ablations.decide.stats import Verdict, average_checkpoints, decide
+from ablations.decide.rounds import seed_rounds
+from ablations.decide.stats import Verdict, average_checkpoints
 from ablations.decide.sweep import sweep_line, sweep_records
 from ablations.eval.evaluator import Evaluator
 from ablations.recipe.candidates import CandidateSpec, CandidateVariant
@@ -39,44 +43,6 @@ if TYPE_CHECKING:
 def first_seeds(cfg: RecipeConfig) -> list[int]:
     """The seeds every comparison starts with: ``ablation.seeds`` of them from ``experiment.seed`` on."""
     return [cfg.experiment.seed + i for i in range(cfg.ablation.seeds)]
-
-
-@dataclass
-class Need:
-    """An unfinished stage a decision waits for: a variant's preparation (its tokens stage, the last of it), or a
-    training run to train or only to evaluate."""
-
-    kind: str  # "prepare" | "train" | "eval"
-    variant: Variant
-    stage: Stage
-    seed: int | None = None
-
-
-class Pending(Exception):
-    """Plan mode: the loop cannot go on before these stages finish."""
-
-    def __init__(self, needs: list[Need]):
-        super().__init__(f"{len(needs)} stages to run")
-        self.needs = needs
-
-
-class StageGivenUp(RuntimeError):
-    """A stage whose SLURM attempts are spent (``executor.slurm.max_retries``): its candidate fails."""
-
-
-class Plan:
-    """What a plan-mode pass of the loop found unfinished, each stage once."""
-
-    def __init__(self) -> None:
-        self.needs: list[Need] = []
-
-    def need(self, n: Need) -> None:
-        if all(m.stage.folder != n.stage.folder for m in self.needs):
-            self.needs.append(n)
-
-    def check(self) -> None:
-        if self.needs:
-            raise Pending(self.needs)
 
 
 @dataclass
@@ -202,15 +168,18 @@ class Ablation:
         cfg = self.cfg
         current = self.prepare(Variant("baseline", list(cfg.clean), list(cfg.filter), dedup=list(cfg.dedup)))
         clear_verdicts(self.context.folder)
+        budget = ErrorBudget.of(cfg.ablation)  # the recipe's error rate, shared among its candidates (family.py)
         for cand in cfg.ablation.candidates:
+            share = budget.share()
             try:
-                records, kept = self.decide(current, cand)
+                records, kept = self.decide(current, cand, share)
             except Pending:
                 raise
             except Exception as e:  # any candidate may fail without harming the experiment: recorded, loop goes on
                 records, kept = [self.failed(cand, current, e)], None  # the next candidate starts from the same recipe
+            budget.spend(share, trained=any(r["seeds"] for r in records))
             for record in records:
-                self.decisions.append(record)
+                self.decisions.append(record | budget.marks())
                 report_verdict(self.context.folder, self.decisions)  # a line now, and verdicts.json for --status
             if line := sweep_line(records):
                 print(line, flush=True)
@@ -225,12 +194,13 @@ class Ablation:
         confidence = self.cfg.ablation.confidence
         return untrained(cand, current.name, f"{current.name}+{cand.id}", "failed", reason, confidence)
 
-    def decide(self, current: Variant, cand: CandidateSpec) -> tuple[list[dict], Variant | None]:
-        """Prepare, train and decide a candidate's variants (one, or a sweep's) on top of ``current``: their decision
-        records (in config order) and the variant that joins the recipe (None: none is kept)."""
+    def decide(self, current: Variant, cand: CandidateSpec, share: float) -> tuple[list[dict], Variant | None]:
+        """Prepare, train and decide a candidate's variants (one, or a sweep's) on top of ``current``, at the error
+        rate ``share`` of the recipe's (ablations/decide/family.py): their decision records (in config order) and
+        the variant that joins the recipe (None: none is kept)."""
         ab = self.cfg.ablation
         variants = cand.variants()
-        confidence = per_look_confidence(ab.confidence, ab.seeds, ab.max_seeds, len(variants))
+        confidence = per_look_confidence(1 - share, ab.seeds, ab.max_seeds, len(variants))
         records: dict[str, dict] = {}
         prepared: dict[str, tuple[CandidateVariant, Variant]] = {}
         for cv in variants:
@@ -262,37 +232,5 @@ class Ablation:
         confidence: float,
         records: dict[str, dict],
     ) -> dict[str, Verdict]:
-        """Train and decide ``variants`` against ``current`` with paired seeds: while no variant is kept, the
-        inconclusive ones buy one more seed pair at a time, up to ``max_seeds``. A variant whose training raises is
-        recorded as failed in ``records``. The last verdict of each variant."""
-        cfg, ab = self.cfg, self.cfg.ablation
-        weights = {t.name: t.weight for t in cfg.evaluation.tasks}
-        seeds, verdicts, open_ = first_seeds(cfg), {}, list(variants)
-        while open_:
-            before, after = self.final_results(current, seeds), {}
-            for vid in open_:
-                try:
-                    after[vid] = self.final_results(variants[vid][1], seeds)
-                except Pending:
-                    raise
-                except Exception as e:  # recorded as failed; the sweep's other variants go on
-                    records[vid] = self.failed(variants[vid][0], current, e)
-                    verdicts.pop(vid, None)
-            if self.plan is not None:
-                self.plan.check()  # raises Pending with everything these decisions still need
-            for vid, results in after.items():
-                verdicts[vid] = decide(before, results, weights, confidence, ab.bootstrap_samples, cfg.experiment.seed)
-            open_ = [vid for vid in after if verdicts[vid].verdict == "inconclusive"]
-            if len(seeds) >= ab.max_seeds or any(v.verdict == "keep" for v in verdicts.values()):
-                break
-            seeds.append(cfg.experiment.seed + len(seeds))
-        return verdicts
-
-
-def per_look_confidence(confidence: float, seeds: int, max_seeds: int, variants: int = 1) -> float:
-    """Confidence of each interval when inconclusive verdicts buy seeds: up to ``max_seeds - seeds + 1`` looks at
-    the same comparison, so each look spends an equal share of the error rate (Bonferroni) and the chance of any
-    false keep/drop stays within ``1 - confidence``. A sweep's ``variants`` are as many comparisons, and the best is
-    chosen among them: Bonferroni over the variants too, ``1 - (1 - confidence) / (looks x variants)``."""
-    looks = max(1, max_seeds - seeds + 1)
-    return 1 - (1 - confidence) / (looks * max(1, variants))
+        """Train and decide ``variants`` against ``current`` from the first seeds on (ablations/decide/rounds.py)."""
+        return seed_rounds(self, current, variants, first_seeds(self.cfg), confidence, records)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ablations.decide.family import multiplicity
 from ablations.decide.stats import signal_checks
 from ablations.decide.sweep_report import sweep_section
 from ablations.eval.tasks import chance_levels, task_metrics
@@ -67,6 +68,8 @@ def _decisions(run: RunRecord) -> list[str]:
         "that removes every book is dropped untrained; one that failed is recorded with its error (traceback in "
         f"`ablation.log`). ALARM: it removes more than {run.recipe.ablation.removal_alarm:.0%} of the books or tokens "
         "of the recipe it was added to (`ablation.removal_alarm`).",
+        "",
+        multiplicity(run.recipe.ablation),
         "",
         "| candidate | verdict | delta | interval | confidence | seeds | min. detectable effect | seeds to detect | "
         "note |",

@@ -34,8 +34,11 @@ def sweep_section(decisions: list[Decision], plots: Path) -> list[str]:
         "",
         "Each variant is the recipe it was tried on plus one value (grid point) of the candidate, trained beside the "
         "others against the same runs of that recipe. Each interval is at the confidence shown, corrected for the "
-        "looks that buy seeds and for the number of variants (Bonferroni); the variant with the largest delta among "
-        "those whose interval is above 0 is kept (the others above 0 are *outranked*), none when no interval is.",
+        "recipe's candidates, the looks that buy seeds and the number of variants (Bonferroni); the variant with the "
+        "largest delta among those whose interval is above 0 is kept (the others above 0 are *outranked*), none when "
+        "no interval is. The kept delta, chosen as the largest, overstates its effect (the winner's curse): its note "
+        "estimates what the choice adds on average, a keep near the detection limit overstates more; its interval, "
+        "simultaneous over the variants, holds as it is: its lower end is the safe reading.",
     ]
     for sid, ds in found.items():
         paths = list(ds[0].values)

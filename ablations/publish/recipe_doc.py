@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ablations.decide.family import multiplicity
 from ablations.publish.evidence import removal
 from ablations.record.run import Decision, RunRecord, read_run
 
@@ -199,7 +200,7 @@ def _outcome(run: RunRecord) -> list[str]:
         "(variant - current recipe) in baseline item standard deviations at the last checkpoint; its interval comes "
         "from a bootstrap over seeds and items with a Student-t critical value. **keep** when the interval is above "
         "0, **drop** when below, else **inconclusive** (more seeds, up to `ablation.max_seeds`). Kept blocks join "
-        "the recipe before the next candidate.",
+        "the recipe before the next candidate. " + multiplicity(run.recipe.ablation),
         "",
         "| candidate | section | verdict | difference | interval | seeds | min. detectable effect |",
         "|---|---|---|---|---|---|---|",

@@ -145,9 +145,15 @@ class AblationConfig(Strict):
         default_factory=list,
         description="blocks or dedup stages tried one at a time, greedily (a sweep: its variants side by side)",
     )
-    seeds: int = Field(3, ge=1)
-    max_seeds: int = Field(5, ge=1, description="cap when inconclusive verdicts buy more seeds")
+    seeds: int = Field(3, description="paired seeds every comparison starts with (at least 2)")
+    max_seeds: int = Field(5, description="cap when inconclusive verdicts buy more seeds (at least seeds)")
     confidence: float = Field(0.95, gt=0, lt=1)
+    multiplicity: Literal["bonferroni", "none"] = Field(
+        "bonferroni",
+        description="bonferroni: the recipe's error rate 1 - confidence is shared among its candidates, so the "
+        "chance of any false keep or drop among them stays within it; none: each candidate at confidence "
+        "(ablations/decide/family.py)",
+    )
     bootstrap_samples: int = Field(1000, ge=100)
     average_checkpoints: int = Field(
         1,
@@ -171,6 +177,24 @@ class AblationConfig(Strict):
         False,
         description="a keep (or drop) needs that verdict at every rate of learning_rates, else inconclusive",
     )
+
+    @field_validator("seeds")
+    @classmethod
+    def _two_seeds(cls, seeds: int) -> int:
+        if seeds < 2:
+            raise ValueError(
+                f"a verdict needs at least 2 seeds, got {seeds}: with one seed its interval holds no seed-to-seed "
+                "noise, and false keeps and drops come far above the nominal rate (set seeds: 2 or more)"
+            )
+        return seeds
+
+    @field_validator("max_seeds")
+    @classmethod
+    def _no_fewer_than_seeds(cls, max_seeds: int, info: ValidationInfo) -> int:
+        seeds = info.data.get("seeds")
+        if seeds is not None and max_seeds < seeds:
+            raise ValueError(f"max_seeds ({max_seeds}) is below seeds ({seeds}): set it to seeds or more")
+        return max_seeds
 
     @field_validator("learning_rates")
     @classmethod

@@ -136,18 +136,23 @@ class Decision(_Model):
     sweep: str | None = None  # the candidate's id when this is one variant of its sweep
     values: dict[str, Any] = Field(default_factory=dict)  # the variant's swept parameter path -> value
     variants: int = 1  # variants of its candidate (the confidence is corrected for them)
+    family_error: float | None = None  # bound on any false keep/drop among the recipe's candidates (decide/family.py)
+    family_size: int | None = None  # the recipe's candidates
+    winner_bias: float | None = None  # a sweep's kept variant: what choosing the largest delta adds (decide/sweep.py)
 
     @property
     def trained(self) -> bool:
         return self.seeds > 0
 
     def note(self) -> str:
-        """The reason, the removal alarm and the verdicts by learning rate, for reports ('' when neither)."""
+        """The reason, the removal alarm, the verdicts by learning rate and a sweep winner's bias, for reports."""
         notes = [self.reason] if self.reason else []
         if self.alarm:
             notes.append("ALARM: removes " + " and ".join(f"{s:.0%} of {k}" for k, s in self.removed.items()))
         if self.learning_rates:
             notes.append("by learning rate: " + ", ".join(f"{r} {d.verdict}" for r, d in self.learning_rates.items()))
+        if self.winner_bias is not None:
+            notes.append(f"the largest delta of its sweep: selection adds about {self.winner_bias:+.4f} on average")
         return "; ".join(notes)
 
 
