@@ -14,7 +14,6 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from ablations.eval.tasks import TASKS, check_task, resolve_task, task_metric
 from ablations.recipe.candidates import CandidateSpec
 from ablations.train.backends import BACKENDS, trainer_backend
-from filters.plugins import SEED, derived_seed
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, SourceSpec, Strict
 from pipelines.dedup.config import DedupSpec
 from pipelines.markdown.config import OutputConfig
@@ -280,26 +279,11 @@ class RecipeConfig(Strict):
 
     @model_validator(mode="after")
     def _seed_random_plugins(self) -> RecipeConfig:
-        """A random block, candidate or dedup kind given no seed gets one derived from experiment.seed and its id
-        (``filters.plugins.derived_seed``), pinned in the resolved recipe: one stage key, one output."""
-        from filters.registry import REGISTRY as BLOCKS
-        from pipelines.dedup.config import REGISTRY as DEDUP_KINDS
+        from ablations.recipe.seeds import seed_random_plugins
 
-        seed = self.experiment.seed
-        for b in self.blocks():
-            _seed(BLOCKS, b.block, b.params, seed, b.id)
-        for d in self.dedup:
-            _seed(DEDUP_KINDS, d.kind, d.__pydantic_extra__, seed, d.id)
-        for c in self.ablation.candidates:
-            _seed(DEDUP_KINDS if c.section == "dedup" else BLOCKS, c.block, c.params, seed, c.id)
+        seed_random_plugins(self)
         return self
 
     def blocks(self) -> list[BlockSpec]:
         """The process-stage blocks (clean, then filter) in pipeline order; the dedup stages run after them."""
         return [*self.clean, *self.filter]
-
-
-def _seed(registry, name: str, params: dict[str, Any] | None, experiment_seed: int, item_id: str | None) -> None:
-    """Give ``params`` the derived seed when the plug-in takes a ``seed`` (default None) and none was given."""
-    if params is not None and SEED in registry.parameters(name) and params.get(SEED) is None:
-        params[SEED] = derived_seed(experiment_seed, str(item_id))
