@@ -16,7 +16,7 @@ Planning from a finished pilot (``ablations/decide/power.py``): ``run_ablation.p
 With ``executor.kind: slurm`` the run is submitted as SLURM jobs (``ablations/slurm/``, ``slurm/README.md``);
 ``--wait`` follows it to the end, ``--status`` shows every stage and job. Every check that can be made before work
 (``ablations/preflight.py``) runs in ``--check`` and before any stage or job. Exit codes: 0 ok, 2 config error,
-3 data error, 4 SLURM error.
+3 data error, 4 SLURM error, 5 train/eval overlap above ``evaluation.max_overlap`` (``on_overlap: stop``).
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.executor.kind == "slurm":
         return run_on_slurm(cfg, args)
 
+    from ablations.eval.decontam import Contaminated
     from ablations.experiment import format_summary, run_experiment
     from pipelines.readers.base import SourceUnavailable
 
@@ -96,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     except SourceUnavailable as e:
         print(f"data error: {e}", file=sys.stderr)
         return 3
+    except Contaminated as e:
+        print(f"contamination: {e}", file=sys.stderr)
+        return 5
     print(format_summary(run_dir, summary))
     return 0
 

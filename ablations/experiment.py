@@ -55,8 +55,12 @@ def run_experiment(
         summary["note"] = "no evaluation tasks and no candidates: a processing-only recipe, stopped after processing"
         summary["last_stage"] = "process"
     elif stop_after == "tokenize":
+        from ablations.eval.decontam import enforce
+
         tokenizer = run.tokenizer().run().folder
-        tokens = run.tokens(result.folder, tokenizer).run().folder
+        check, stage = run.checked_tokens(result.folder, tokenizer)
+        enforce(check.run(), "baseline", cfg.evaluation)  # stop: raises Contaminated before tokenizing
+        tokens = stage.run().folder
         summary.update(tokenizer=str(tokenizer), tokens=str(tokens))
     elif stop_after != "process":
         ablation = make_ablation(run, repo)
@@ -97,11 +101,11 @@ def make_ablation(run: RunContext, repo: Path, evaluator: bool = True, eval_data
 
 
 def finish_ablation(cfg: RecipeConfig, run_dir: Path, ablation, final) -> dict[str, Any]:
-    """After the loop: contamination check, then the run record (run.json, written last) and the files written from
-    it (results.parquet, report.md, final_recipe.yaml, decisions.json); returns the summary's ablation part."""
+    """After the loop: the run record (run.json, written last; each variant's overlap as its overlap stage measured
+    it before tokenizing) and the files written from it (results.parquet, report.md, final_recipe.yaml,
+    decisions.json); returns the summary's ablation part."""
     from ablations.decide.loop import first_seeds
     from ablations.decide.report import summary_part, write_report
-    from ablations.eval.overlap import overlap
     from ablations.record.build import train_run, variant_record
     from ablations.record.environment import read_environment
     from ablations.record.run import RunRecord, greedy_path, write_run
@@ -109,8 +113,6 @@ def finish_ablation(cfg: RecipeConfig, run_dir: Path, ablation, final) -> dict[s
 
     if not any(d["seeds"] for d in ablation.decisions):  # no candidate trained: train the baseline alone
         ablation.final_results(final, first_seeds(cfg))
-    texts = ablation.evaluator.texts()
-    n = cfg.evaluation.overlap_ngram
     record = RunRecord(
         recipe=cfg,
         environment=read_environment(run_dir),
@@ -123,7 +125,8 @@ def finish_ablation(cfg: RecipeConfig, run_dir: Path, ablation, final) -> dict[s
         ],
         decisions=ablation.decisions,
         greedy=greedy_path(ablation.decisions, final.name),
-        overlap={v.name: overlap(v.process / "output", texts, n) for v in ablation.variants},
+        overlap={v.name: v.overlap["overlap"] for v in ablation.variants},
+        decontamination={v.name: v.overlap for v in ablation.variants if v.overlap["removed"]},
         run_dir=run_dir,
     )
     report = write_report(record)

@@ -10,14 +10,18 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ablations.eval.decontam import OverlapStage, eval_texts, text_inputs
 from ablations.recipe.schema import RecipeConfig
 from ablations.train.tokenizer import TokenizerStage
 from ablations.train.tokens import TokensStage
 from pipelines.config import BlockSpec, DataConfig
 from pipelines.dedup.config import DedupSpec
 from pipelines.stages import Stage, write_json
+
+if TYPE_CHECKING:
+    from ablations.eval.evaluator import Evaluator
 
 REPO = Path(__file__).resolve().parents[1]  # the project folder: <REPO>/../shared/data is the default shared data
 HOLDOUT = "holdout.json"  # {"key": what chose them, "documents": {id: text}}
@@ -89,9 +93,28 @@ class RunContext:
 
         return evaluation_key(self.cfg, shared_data_folder(REPO), self.holdout)
 
+    def overlap(self, processed: Path, tokenizer: Path, evaluator: Evaluator | None = None) -> OverlapStage:
+        """The train/eval overlap check of a processed variant (``ablations/eval/decontam.py``) on the texts of
+        ``evaluator``, or without one on the same texts built from the recipe when the stage computes."""
+        from ablations.eval.eval_key import shared_data_folder
+
+        cfg, shared = self.cfg, shared_data_folder(REPO)
+        texts = evaluator.texts if evaluator else lambda: eval_texts(cfg, self.holdout, shared, tokenizer)
+        inputs = text_inputs(cfg, self.evaluation_key)
+        return OverlapStage(processed, tokenizer, cfg.evaluation, inputs, self.stages, texts)
+
     def tokens(self, processed: Path, tokenizer: Path) -> TokensStage:
-        """The token shards of a processed variant (``processed``: its last processing stage folder)."""
+        """The token shards of a processed variant (``processed``: its last processing stage folder); under
+        ``evaluation.on_overlap: remove`` of what its overlap stage left."""
+        if self.cfg.evaluation.on_overlap == "remove":
+            processed = self.overlap(processed, tokenizer).folder
         return TokensStage(processed, tokenizer, self.cfg.experiment.seed, self.stages)
+
+    def checked_tokens(
+        self, processed: Path, tokenizer: Path, evaluator: Evaluator | None = None
+    ) -> tuple[OverlapStage, TokensStage]:
+        """A processed variant's overlap check, which must pass before its tokens stage runs, and that stage."""
+        return self.overlap(processed, tokenizer, evaluator), self.tokens(processed, tokenizer)
 
 
 def _holdout(cfg: RecipeConfig, folder: Path, fresh: bool) -> dict[str, str]:

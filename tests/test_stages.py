@@ -69,8 +69,9 @@ def stages(run_ctx: RunContext) -> dict[str, Stage]:
     assert out["tokenizer"].finished() is None
     ablation = make_ablation(run, REPO)  # runs the tokenizer stage
     ablation.progress = False
+    out["overlap"] = run.overlap(dedup.folder, out["tokenizer"].folder, ablation.evaluator)
     out["tokens"] = run.tokens(dedup.folder, out["tokenizer"].folder)
-    assert out["tokens"].finished() is None
+    assert out["overlap"].finished() is None and out["tokens"].finished() is None
     v = ablation.prepare(Variant("baseline", list(cfg.clean), list(cfg.filter)))
     out["train"] = ablation.training_run(v, seed=0)
     assert out["train"].finished() is None
@@ -78,7 +79,7 @@ def stages(run_ctx: RunContext) -> dict[str, Stage]:
     return out
 
 
-KINDS = ["process", "dedup", "tokenizer", "tokens", "train"]
+KINDS = ["process", "dedup", "tokenizer", "overlap", "tokens", "train"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -110,6 +111,7 @@ def test_a_changed_input_changes_the_key(stages):
         "process": {"blocks": []},
         "dedup": {"spec": stages["dedup"].spec.model_copy(update={"normalize": False})},
         "tokenizer": {"cfg": stages["tokenizer"].cfg.model_copy(update={"vocab_size": 301})},
+        "overlap": {"evaluation": stages["overlap"].evaluation.model_copy(update={"overlap_ngram": 8})},
         "tokens": {"seed": 1},
         "train": {"seed": 1},
     }

@@ -1,15 +1,14 @@
 """The ablation loop: greedy recipe building from candidate blocks, every decision against seed noise.
 
-For each candidate (in config order): variant = current recipe + candidate, processed, tokenized with the
-experiment's tokenizer, trained with N seeds at the same token budget as the current recipe's runs (paired seeds),
-evaluated at every checkpoint, and decided (ablations/decide/stats.py). Inconclusive verdicts buy one more seed pair
-at a time up to ``max_seeds`` (ablations/decide/rounds.py). Each candidate's intervals spend a share of the recipe's
-error rate, split again among its looks and variants (ablations/decide/family.py). A kept block joins the recipe and
-the next candidate starts from it (as FineWeb built its recipe). A sweep's variants (ablations/recipe/candidates.py)
-are each the current recipe + one variant, trained beside each other against the same runs of the current recipe;
-at most the best kept one joins (ablations/decide/sweep.py). Every stage is a hashed folder (pipelines/stages.py),
-so variants share what they have in common and a finished experiment reruns in seconds. In plan mode (the SLURM
-driver) nothing runs: the loop asks each stage ``finished()`` and records what the next decision still needs.
+Per candidate (in config order): variant = current recipe + candidate, processed, checked for train/eval overlap
+(eval/decontam.py), tokenized, trained with N paired seeds at the current recipe's token budget, evaluated at every
+checkpoint, decided (decide/stats.py); inconclusive verdicts buy a seed pair at a time up to ``max_seeds``
+(decide/rounds.py). Each candidate's intervals spend a share of the recipe's error rate, split again among its
+looks and variants (decide/family.py). A kept block joins the recipe, the next candidate starts from it (as FineWeb
+did). A sweep's variants (recipe/candidates.py) train side by side against the same runs of the current recipe; at
+most the best kept one joins (decide/sweep.py). Stages are hashed folders (pipelines/stages.py), shared by
+variants. In plan mode (SLURM driver) nothing runs: the loop asks each stage ``finished()`` and records what is
+still needed.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from ablations.decide.rates import at_rate, decide_at_rates
 from ablations.decide.rounds import seed_rounds
 from ablations.decide.stats import Verdict, average_checkpoints
 from ablations.decide.sweep import sweep_line, sweep_records
+from ablations.eval.decontam import Contaminated, enforce
 from ablations.eval.evaluator import Evaluator
 from ablations.recipe.candidates import CandidateSpec, CandidateVariant
 from ablations.recipe.schema import RecipeConfig
@@ -58,6 +58,7 @@ class Variant:
     empty: bool = False  # its processing kept no book: nothing to tokenize or train
     dedup: list[DedupSpec] | None = None  # its dedup stages; None: the recipe's
     learning_rate: float | None = None  # trained at another rate than training.learning_rate (decide/rates.py)
+    overlap: dict = field(default_factory=dict)  # its train/eval overlap, and what was removed (eval/decontam.py)
 
     def blocks(self) -> list[BlockSpec]:
         return [*self.clean, *self.filter]
@@ -98,11 +99,11 @@ class Ablation:
 
     # --- stages of one variant -------------------------------------------------------------------------------
     def prepare(self, v: Variant) -> Variant:
-        """Process and tokenize the variant. In plan mode nothing runs unless finished (then it is reused): the
-        folders are named (hashes of their inputs) and an unfinished preparation is recorded. A variant whose
-        processing keeps no book is marked ``empty``, is not tokenized and is not one of the loop's variants."""
+        """Process, check the train/eval overlap (``Contaminated`` stops the run) and tokenize the variant. In plan
+        mode nothing runs unless finished (then it is reused): the folders are named (hashes of their inputs) and an
+        unfinished preparation is recorded. A variant whose processing keeps no book is marked ``empty``."""
         processing = self.context.processing(v.blocks(), v.data, progress=self.progress, dedup=v.dedup)
-        tokens = self.context.tokens(processing[-1].folder, self.tokenizer_dir)
+        check, tokens = self.context.checked_tokens(processing[-1].folder, self.tokenizer_dir, self.evaluator)
         v.process, v.tokens = processing[-1].folder, tokens.folder
         processed = self.plan is None or all(s.finished() for s in processing)
         if not processed and not tokens.finished():
@@ -115,7 +116,9 @@ class Ablation:
             v.empty = True
             return v
         self.refuse_given_up(tokens, v)
-        if self.plan is not None and not tokens.finished():
+        if self.plan is None or check.finished():  # before tokenizing (ablations/eval/decontam.py)
+            v.overlap = enforce(check.run(), v.name, self.cfg.evaluation)
+        if self.plan is not None and not (check.finished() and tokens.finished()):
             self.plan.need(Need("prepare", v, tokens))
         else:
             tokens.run()
@@ -173,7 +176,7 @@ class Ablation:
             share = budget.share()
             try:
                 records, kept = self.decide(current, cand, share)
-            except Pending:
+            except (Pending, Contaminated):
                 raise
             except Exception as e:  # any candidate may fail without harming the experiment: recorded, loop goes on
                 records, kept = [self.failed(cand, current, e)], None  # the next candidate starts from the same recipe
@@ -206,7 +209,7 @@ class Ablation:
         for cv in variants:
             try:
                 variant = self.prepare(with_candidate(current, cv))
-            except Pending:
+            except (Pending, Contaminated):
                 raise
             except Exception as e:  # one variant of a sweep may fail; the others are decided
                 records[cv.id] = self.failed(cv, current, e)

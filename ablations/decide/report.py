@@ -24,12 +24,12 @@ def write_report(run: RunRecord) -> Path:
     df = pd.DataFrame(run.results_rows())
     df.to_parquet(run_dir / "results.parquet", index=False)
     _plots(df, run.decisions, run_dir / "plots")
-    lines = [f"# Ablation report: {run.recipe.experiment.name}", ""]
+    lines = [f"# Ablation report: {run.recipe.experiment.name}", "", *_overlap_alert(run)]
     lines += _decisions(run) + sweep_section(run.decisions, run_dir / "plots")
     lines += _variants(run) + _per_task(run.decisions)
     tasks = run.recipe.evaluation.tasks
     lines += _signal_checks(df, chance_levels(tasks), task_metrics(tasks))  # each task plug-in's chance and metric
-    lines += _overlap(run.overlap, run.recipe.evaluation.overlap_ngram)
+    lines += _overlap(run)
     lines += [
         "",
         "## Plots",
@@ -56,6 +56,7 @@ def summary_part(run: RunRecord, report: Path) -> dict[str, Any]:
         "final_recipe": run.greedy.final,
         "report": str(report),
         "overlap": run.overlap,
+        "decontamination": run.decontamination,
     }
 
 
@@ -141,19 +142,44 @@ def _signal_checks(df, chance: dict[str, float], metrics: dict[str, str | None])
     return lines
 
 
-def _overlap(overlap: dict[str, dict[str, float]], ngram: int) -> list[str]:
-    tasks = sorted(next(iter(overlap.values()), {}))
+def _share(x: float, limit: float) -> str:
+    """An overlap share: bold above zero, marked above ``evaluation.max_overlap``."""
+    return f"{x:.3f}" if x == 0 else f"**{x:.3f}**" + (f" (over {limit:g})" if x > limit else "")
+
+
+def _overlap_alert(run: RunRecord) -> list[str]:
+    """One line under the title when any variant's training data overlaps an evaluation task, or had to be cut."""
+    pairs = sum(1 for per_task in run.overlap.values() for x in per_task.values() if x > 0)
+    parts = [f"Train/eval overlap above zero in {pairs} variant/task pairs"] if pairs else []
+    if run.decontamination:
+        cut = len(run.decontamination)
+        parts.append(f"{'d' if parts else 'D'}ocuments overlapping the evaluation removed in {cut} variants")
+    return [f"**{'; '.join(parts)}** (see Train/eval overlap).", ""] if parts else []
+
+
+def _overlap(run: RunRecord) -> list[str]:
+    ev = run.recipe.evaluation
+    tasks = sorted(next(iter(run.overlap.values()), {}))
     lines = [
         "",
         "## Train/eval overlap",
         "",
-        f"Fraction of evaluation items sharing a {ngram}-word n-gram with the variant's training data.",
+        f"Share of evaluation items sharing a {ev.overlap_ngram}-word n-gram with the variant's training data, "
+        f"measured before tokenizing; bold: above zero; over: above `evaluation.max_overlap` ({ev.max_overlap:g}, "
+        f"`on_overlap: {ev.on_overlap}`).",
         "",
         "| variant | " + " | ".join(tasks) + " |",
         "|---|" + "---|" * len(tasks),
     ]
-    for vname, per_task in overlap.items():
-        lines.append(f"| {vname} | " + " | ".join(f"{per_task[t]:.3f}" for t in sorted(per_task)) + " |")
+    for vname, per_task in run.overlap.items():
+        cells = [_share(per_task[t], ev.max_overlap) for t in sorted(per_task)]
+        lines.append(f"| {vname} | " + " | ".join(cells) + " |")
+    for vname, d in run.decontamination.items():
+        before = ", ".join(f"{t} {_share(x, ev.max_overlap)}" for t, x in sorted(d["before"].items()))
+        lines.append(
+            f"\n{vname}: {d['removed']['documents']} documents ({d['removed']['tokens']} tokens) removed from "
+            f"training (`on_overlap: remove`); overlap before: {before}."
+        )
     return lines
 
 

@@ -13,6 +13,41 @@ from ablations.eval.tasks import SCORES, TextTask, build_items, make_task, sampl
 from ablations.recipe.schema import EvalTaskConfig
 
 
+def task_data(
+    tasks: list[EvalTaskConfig],
+    shared_data: Path | None,
+    holdout_chunks: list[str],
+    seed: int,
+    tokenizer=None,
+    max_tokens: int | None = None,
+) -> tuple[dict[str, list[dict]], dict[str, list[str]]]:
+    """What the evaluator scores: per choice task its sampled items (those whose longest choice fits ``max_tokens``
+    of ``tokenizer``), per text task its sampled chunks (the held-out documents' without a path)."""
+    items: dict[str, list[dict]] = {}
+    chunks: dict[str, list[str]] = {}
+    for t in tasks:
+        task = make_task(t.kind, t.params)
+        path = Path(t.path) if t.path else _shared(shared_data, task.default_path, t.name)
+        if isinstance(task, TextTask):
+            text = holdout_chunks if path is None else task.chunks(path)
+            if not text:
+                raise ValueError(
+                    f"evaluation task {t.name!r} ({t.kind}) has no text: set evaluation.holdout or its path"
+                )
+            chunks[t.name] = sample(text, t.max_items, seed)
+            continue
+        if path is None:
+            raise ValueError(f"evaluation task {t.name!r} ({t.kind}) has no default file: set its path")
+        items[t.name] = build_items(task, path, t.max_items, seed, _fits(tokenizer, max_tokens), name=t.name)
+    return items, chunks
+
+
+def item_texts(items: dict[str, list[dict]], chunks: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Every task's item texts, query and gold choice (for the train/eval overlap check)."""
+    out = {name: [it["query"] + " " + it["choices"][it["gold"]] for it in rows] for name, rows in items.items()}
+    return out | chunks
+
+
 class Evaluator:
     """Builds the task data once per experiment, then scores any model on it: choice tasks in one lighteval run,
     text tasks by bits per byte (how a task is scored is its plug-in's kind: ``ablations/eval/tasks.py``)."""
@@ -30,35 +65,14 @@ class Evaluator:
     ):
         self.tasks = tasks
         self.batch_size = batch_size
-        self.items: dict[str, list[dict]] = {}
-        self.folders: dict[str, Path] = {}
-        self.bpb_chunks: dict[str, list[str]] = {}
         self.scores = {t.name: SCORES.get(task_metric(t.kind, t.params, t.metric), "") for t in tasks}
-        for t in tasks:
-            task = make_task(t.kind, t.params)
-            path = Path(t.path) if t.path else _shared(shared_data, task.default_path, t.name)
-            if isinstance(task, TextTask):
-                chunks = holdout_chunks if path is None else task.chunks(path)
-                if not chunks:
-                    raise ValueError(
-                        f"evaluation task {t.name!r} ({t.kind}) has no text: set evaluation.holdout or its path"
-                    )
-                self.bpb_chunks[t.name] = sample(chunks, t.max_items, seed)
-                continue
-            if path is None:
-                raise ValueError(f"evaluation task {t.name!r} ({t.kind}) has no default file: set its path")
-            items = build_items(task, path, t.max_items, seed, _fits(tokenizer, max_tokens), name=t.name)
-            self.items[t.name] = items
-            self.folders[t.name] = write_items(items, data_dir / t.name)
+        self.items, self.bpb_chunks = task_data(tasks, shared_data, holdout_chunks, seed, tokenizer, max_tokens)
+        self.folders = {name: write_items(rows, data_dir / name) for name, rows in self.items.items()}
         self._configs = None
 
     def texts(self) -> dict[str, list[str]]:
         """Every task's item texts (for the train/eval overlap check)."""
-        out = {
-            name: [it["query"] + " " + it["choices"][it["gold"]] for it in items] for name, items in self.items.items()
-        }
-        out.update(self.bpb_chunks)
-        return out
+        return item_texts(self.items, self.bpb_chunks)
 
     def evaluate(self, model, tokenizer, tokenizer_dir: Path, seq_len: int) -> dict[str, list[dict]]:
         """Per task, per item scores: {"id", "score", and the accuracies/logprob/margins or bpb}."""

@@ -1,39 +1,66 @@
-"""Train/eval contamination check: the fraction of evaluation items that share a word n-gram with training data."""
+"""Train/eval contamination check: the fraction of evaluation items that share a word n-gram with training data.
+
+Words are lower-cased runs of letters and digits (punctuation ignored). An item's n-grams are looked up in a set,
+position by position of every training document, only where the document's two words there start one of them: one
+pass over the books, a dictionary look-up per word.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from pipelines import jsonl
 
 
-def _grams(words: list[str], n: int) -> list[int]:
+def _grams(words: list[str], n: int) -> set[str]:
     if len(words) < n:  # a short item (a BLiMP sentence) counts as one n-gram
-        words_n = [words] if words else []
-    else:
-        words_n = [words[i : i + n] for i in range(len(words) - n + 1)]
-    return [int.from_bytes(hashlib.blake2b(" ".join(g).encode(), digest_size=8).digest(), "little") for g in words_n]
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+_WORD = re.compile(r"[^\W_]+")  # a run of characters for which str.isalnum() holds
 
 
 def _norm(text: str) -> list[str]:
-    return "".join(c.lower() if c.isalnum() else " " for c in text).split()
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def item_grams(eval_texts: dict[str, list[str]], n: int) -> dict[str, list[set[str]]]:
+    """Per task, each item's n-grams (an item shorter than ``n`` words: the item whole)."""
+    return {t: [_grams(_norm(x), n) for x in texts] for t, texts in eval_texts.items()}
+
+
+def scan(train_folder: Path, grams: dict[str, list[set[str]]]) -> Iterator[tuple[Path, int, dict, set[str]]]:
+    """Every training document (JSONL under ``train_folder``, files in name order) as (file, line index, document,
+    the items' n-grams it contains)."""
+    wanted = {g for items in grams.values() for item in items for g in item}
+    starts: dict[str, set[int]] = {}  # first two words -> lengths (in words) of the n-grams they start
+    for g in wanted:
+        words = g.split(" ")
+        if len(words) > 1:
+            starts.setdefault(f"{words[0]} {words[1]}", set()).add(len(words))
+    for path in sorted(train_folder.glob("*.jsonl*")):
+        for i, doc in enumerate(jsonl.iterate(path)):
+            words = _norm(doc["text"])
+            found = {w for w in words if w in wanted}  # one-word items
+            for j, pair in enumerate(f"{a} {b}" for a, b in zip(words, words[1:], strict=False)):
+                for k in starts.get(pair, ()):
+                    if j + k <= len(words) and (g := " ".join(words[j : j + k])) in wanted:
+                        found.add(g)
+            yield path, i, doc, found
+
+
+def shares(grams: dict[str, list[set[str]]], found: set[str]) -> dict[str, float]:
+    """Per task, the share of items with at least one n-gram in ``found``."""
+    return {t: (sum(1 for g in items if g & found) / len(items) if items else 0.0) for t, items in grams.items()}
 
 
 def overlap(train_folder: Path, eval_texts: dict[str, list[str]], n: int) -> dict[str, float]:
     """Per task, the fraction of items with at least one n-gram (lower-cased words) found in the training docs."""
-    item_grams = {t: [set(_grams(_norm(x), n)) for x in texts] for t, texts in eval_texts.items()}
-    wanted = {g for items in item_grams.values() for grams in items for g in grams}
-    found: set[int] = set()
-    sizes = {len(_norm(x)) for texts in eval_texts.values() for x in texts}
-    lengths = sorted({min(s, n) for s in sizes if s})
-    for doc in jsonl.iterate_folder(train_folder):
-        words = _norm(doc["text"])
-        for k in lengths:
-            for i in range(len(words) - k + 1):
-                h = int.from_bytes(
-                    hashlib.blake2b(" ".join(words[i : i + k]).encode(), digest_size=8).digest(), "little"
-                )
-                if h in wanted:
-                    found.add(h)
-    return {t: (sum(1 for g in items if g & found) / len(items) if items else 0.0) for t, items in item_grams.items()}
+    grams = item_grams(eval_texts, n)
+    found: set[str] = set()
+    for *_, hits in scan(train_folder, grams):
+        found |= hits
+    return shares(grams, found)

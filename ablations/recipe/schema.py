@@ -136,6 +136,18 @@ class EvaluationConfig(Strict):
     tasks: list[EvalTaskConfig] = Field(default_factory=list)
     holdout: HoldoutConfig | None = Field(None, description="documents removed from training by id, for bpb")
     overlap_ngram: int = Field(13, ge=5, description="word n-gram size of the train/eval overlap check")
+    max_overlap: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="most share of a task's items allowed to share an n-gram with a variant's training data, "
+        "checked before the variant is tokenized (ablations/eval/decontam.py)",
+    )
+    on_overlap: Literal["stop", "remove"] = Field(
+        "stop",
+        description="above max_overlap: stop the run before training, or remove the training documents that share "
+        "an n-gram with that task's items (counted in the console, run.json and report.md)",
+    )
     batch_size: int = Field(32, ge=1)
 
 

@@ -189,6 +189,7 @@ class RunRecord(_Model):
     decisions: list[Decision]
     greedy: GreedyPath
     overlap: dict[str, dict[str, float]]  # variant -> task -> share of items with an n-gram in its training data
+    decontamination: dict[str, dict[str, Any]] = {}  # variant -> overlap "before", "removed" documents and tokens
     run_dir: Path = Field(exclude=True)
 
     @model_validator(mode="after")

@@ -6,7 +6,7 @@ that are not ``finished()`` are collected.
 The driver submits them as jobs chained by dependencies, then itself again, after all of them (``afterany``):
 
     process array (datatrove SlurmPipelineExecutor, per variant)
-      -> prepare (merge the process stats, dedup stages, tokenizer, token shards; per variant)
+      -> prepare (merge the process stats, dedup stages, tokenizer, overlap check, token shards; per variant)
         -> train array (variants x seeds) -> eval array (variants x seeds) -> driver (next round)
 
 The next driver round sees what finished (stage manifests) and what did not: a job that failed, was cancelled or
@@ -125,6 +125,7 @@ def _label(item: dict) -> str:
 def advance(recipe: Path, run_dir: Path) -> str:
     """One driver round (runs inside the driver job): 'submitted', 'done' or 'failed'."""
     from ablations.decide.loop import Ablation, Pending, Plan, first_seeds
+    from ablations.eval.decontam import Contaminated
     from ablations.experiment import run_experiment, setup_run
 
     cfg = load_recipe(recipe)
@@ -145,6 +146,8 @@ def advance(recipe: Path, run_dir: Path) -> str:
         if failed := _count_attempts(cfg, run_dir, pending.needs):
             return _fail(run_dir, failed)
         return _submit_round(run, tokenizer, pending.needs)
+    except Contaminated as e:  # found by a prepare job (which failed, so nothing trained on it): the run stops
+        return _fail(run_dir, str(e))
     _, summary = run_experiment(cfg, "ablate", REPO, given_up)  # every stage is finished: reused, decided, reported
     state = read_state(run_dir)
     state.update(state="done", finished=time.time(), summary=str(run_dir / "summary.json"))

@@ -40,6 +40,8 @@ def _describe(folder: Path) -> str:
         return f"{done.get('variant', key['tokens'])} seed {key['seed']}"
     if folder.name.startswith("process-"):
         return " + ".join(b["id"] for b in key["blocks"]) or "(no blocks)"
+    if folder.name.startswith("overlap-") and (done := finished(folder)):
+        return "train/eval overlap " + ", ".join(f"{t} {s:.3f}" for t, s in done["overlap"].items())
     return ""
 
 
