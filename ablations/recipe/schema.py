@@ -13,6 +13,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ablations.eval.tasks import TASKS, check_task, resolve_task, task_metric
 from ablations.recipe.candidates import CandidateSpec
+from ablations.recipe.seeds import seed_random_plugins
 from ablations.train.backends import BACKENDS, trainer_backend
 from pipelines.config import BlockSpec, DataConfig, ExecutorConfig, SourceSpec, Strict
 from pipelines.dedup.config import DedupSpec
@@ -291,10 +292,7 @@ class RecipeConfig(Strict):
 
     @model_validator(mode="after")
     def _seed_random_plugins(self) -> RecipeConfig:
-        from ablations.recipe.seeds import seed_random_plugins
-
-        seed_random_plugins(self)
-        return self
+        return seed_random_plugins(self)  # a random plug-in given no seed: one derived from experiment.seed
 
     def blocks(self) -> list[BlockSpec]:
         """The process-stage blocks (clean, then filter) in pipeline order; the dedup stages run after them."""

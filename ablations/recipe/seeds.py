@@ -9,9 +9,9 @@ from typing import Any
 from filters.plugins import SEED, Registry, derived_seed
 
 
-def seed_random_plugins(cfg: Any) -> None:
+def seed_random_plugins(cfg: Any) -> Any:
     """Give every random plug-in of ``cfg`` (a ``RecipeConfig``: importing it here would be a cycle) that has no
-    seed its derived seed, in place."""
+    seed its derived seed, in place; returns ``cfg``."""
     from filters.registry import REGISTRY as BLOCKS
     from pipelines.dedup.config import REGISTRY as DEDUP_KINDS
 
@@ -22,6 +22,7 @@ def seed_random_plugins(cfg: Any) -> None:
         _seed(DEDUP_KINDS, d.kind, d.__pydantic_extra__, seed, d.id)
     for c in cfg.ablation.candidates:
         _seed(DEDUP_KINDS if c.section == "dedup" else BLOCKS, c.block, c.params, seed, c.id)
+    return cfg
 
 
 def _seed(registry: Registry, name: str, params: dict[str, Any] | None, experiment_seed: int, item_id: str | None):
