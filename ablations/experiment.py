@@ -12,6 +12,8 @@ from ablations.recipe.schema import RecipeConfig
 from ablations.record.environment import environment
 from ablations.run_context import RunContext, run_dir_of
 
+LOG = "run.log"  # in the run folder: everything a local run printed, the libraries' output included
+
 
 def write_run_record(cfg: RecipeConfig, run_dir: Path, repo: Path) -> None:
     """Resolved config (every default filled in) and the environment, written before any stage runs."""
@@ -41,7 +43,7 @@ def run_experiment(
     from pipelines.chain import run_chain
 
     run = setup_run(cfg, repo)
-    result = run_chain(run.processing(cfg.blocks()))
+    result = run_chain(run.processing(cfg.blocks()), "baseline")
     summary: dict[str, Any] = {
         "experiment": cfg.experiment.name,
         "run_dir": str(run.folder),
@@ -55,8 +57,8 @@ def run_experiment(
         summary["note"] = "no evaluation tasks and no candidates: a processing-only recipe, stopped after processing"
         summary["last_stage"] = "process"
     elif stop_after == "tokenize":
-        tokenizer = run.tokenizer().run().folder
-        tokens = run.tokens(result.folder, tokenizer).run().folder
+        tokenizer = run.tokenizer().run("baseline").folder
+        tokens = run.tokens(result.folder, tokenizer).run("baseline").folder
         summary.update(tokenizer=str(tokenizer), tokens=str(tokens))
     elif stop_after != "process":
         ablation = make_ablation(run, repo)
@@ -79,7 +81,7 @@ def make_ablation(run: RunContext, repo: Path, evaluator: bool = True, eval_data
     cfg = run.cfg
     if not cfg.evaluation.tasks:
         raise ValueError("evaluation.tasks is empty: the ablation stage needs at least one task")
-    tok_dir = run.tokenizer().run().folder
+    tok_dir = run.tokenizer().run("baseline").folder
     if not evaluator:
         return Ablation(run, None, tok_dir, progress=False)
     size = cfg.evaluation.holdout.chunk_chars if cfg.evaluation.holdout else 1000
@@ -149,6 +151,7 @@ def format_summary(run_dir: Path, summary: dict[str, Any]) -> str:
         lines.append(f"  dropped by {block}: " + ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())))
     for source, reasons in docs["skipped"].items():
         lines.append(f"  skipped in {source}: " + ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())))
+    lines += [f"  WARNING: {w}" for w in docs.get("warnings", [])]
     if docs.get("unaccounted"):
         lines.append(f"  WARNING: {docs['unaccounted']} documents neither kept nor dropped with a reason")
     for name, stage in summary["stages"].items():

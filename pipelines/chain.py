@@ -45,16 +45,17 @@ def processing_stages(
     return stages
 
 
-def run_chain(stages: list[Stage]) -> ChainResult:
-    """Run (or reuse, or resume) the process stage and then every dedup stage."""
-    first, *dedup = [s.run() for s in stages]
+def run_chain(stages: list[Stage], about: str = "") -> ChainResult:
+    """Run (or reuse, or resume) the process stage and then every dedup stage (``about``: the variant they run for,
+    named in their console lines)."""
+    first, *dedup = results = [s.run(about) for s in stages]
     summary = chain_summaries(first.summary, [(s.spec.id, r.summary) for s, r in zip(stages[1:], dedup, strict=True)])
     if dedup:
         summary["stages"] = [{"stage": "process", "folder": str(first.folder), "reused": first.reused}] + [
             {"stage": r.manifest["stage"], "folder": str(r.folder), "reused": r.reused, **r.summary} for r in dedup
         ]
     last = dedup[-1] if dedup else first
-    return ChainResult(last.folder, summary, all(r.reused for r in [first, *dedup]))
+    return ChainResult(last.folder, summary, all(r.reused for r in results))
 
 
 def run_processing(
