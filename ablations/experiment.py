@@ -47,9 +47,8 @@ def run_experiment(
     summary: dict[str, Any] = {
         "experiment": cfg.experiment.name,
         "run_dir": str(run.folder),
-        "stages": {
-            "process": {"folder": str(result.folder), "reused": result.reused, "output": str(result.folder / "output")}
-        },
+        "stages": {name: {"folder": str(r.folder), "reused": r.reused} for name, r in result.stages.items()},
+        "output": str(result.folder / "output"),  # the last processing stage's books
         "documents": result.summary,
         "last_stage": stop_after,
     }
