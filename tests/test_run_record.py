@@ -212,3 +212,20 @@ def test_report_and_recipe_doc_say_how_scores_were_aggregated(tmp_path, shared_d
         assert f"each item's score {said} checkpoint" in text and "weighted mean (weights: bpb_ecco 1, ght 1)" in text
     if average == 2:
         assert "at the last checkpoint" not in report and "deviations at the last checkpoint" not in doc
+
+
+def test_the_environment_records_every_declared_package_scikit_learn_included() -> None:
+    """environment.json pins the stack a run used: every dependency of pyproject.toml (and its signals extra),
+    scikit-learn among them (the CER estimator that the quickstart filters on is one of its models)."""
+    tomllib = pytest.importorskip("tomllib")
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    from ablations.record.environment import PACKAGES
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = [*project["dependencies"], *project["optional-dependencies"]["signals"]]
+    recorded = {canonicalize_name(p) for p in PACKAGES}
+    assert {canonicalize_name(Requirement(d).name) for d in declared} - recorded == set()
+    versions = environment(REPO)["packages"]
+    assert versions["scikit-learn"] and versions["spacy"] and versions["numpy"]
