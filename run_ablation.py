@@ -89,18 +89,22 @@ def main(argv: list[str] | None = None) -> int:
         return run_on_slurm(cfg, args)
 
     from ablations.eval.decontam import Contaminated
-    from ablations.experiment import format_summary, run_experiment
+    from ablations.experiment import LOG, format_summary, run_dir_of, run_experiment
+    from pipelines.console import run_log, say
     from pipelines.readers.base import SourceUnavailable
 
+    log = run_dir_of(cfg) / LOG
+    print(f"log: {log} (everything below, and the libraries' output)", flush=True)
     try:
-        run_dir, summary = run_experiment(cfg, stop_after=args.stage, repo=Path(__file__).resolve().parent)
+        with run_log(log):
+            run_dir, summary = run_experiment(cfg, stop_after=args.stage, repo=Path(__file__).resolve().parent)
+            say(format_summary(run_dir, summary))
     except SourceUnavailable as e:
         print(f"data error: {e}", file=sys.stderr)
         return 3
     except Contaminated as e:
         print(f"contamination: {e}", file=sys.stderr)
         return 5
-    print(format_summary(run_dir, summary))
     return 0
 
 

@@ -17,7 +17,8 @@ can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
 if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi >/dev/null 2>&1; then
   .venv/bin/python -m pip install --quiet "torch==2.13.0"
 fi
-.venv/bin/python -m pip install --quiet -e ".[dev]"
+# the signals extra (fastText, KenLM: blocks no shipped recipe uses) too, so that their tests run
+.venv/bin/python -m pip install --quiet -e ".[dev,signals]"
 # KenLM's trainer (lmplz) for the kenlm_perplexity signal: built once from the kenlm sdist into
 # ~/.cache/finebooks/kenlm-bin (about a minute). Its build dependencies (the list .ci/run installs too) are
 # installed first when this runs as root on a machine with apt-get; FINEBOOKS_NO_KENLM=1 skips both.

@@ -11,6 +11,8 @@ from ablations.recipe.schema import RecipeConfig
 from ablations.record.environment import environment
 from ablations.run_context import RunContext, run_dir_of
 
+LOG = "run.log"  # in the run folder: everything a local run printed, the libraries' output included
+
 
 def write_run_record(cfg: RecipeConfig, run_dir: Path, repo: Path) -> None:
     """Resolved config (every default filled in) and the environment, written before any stage runs."""
@@ -41,13 +43,12 @@ def run_experiment(
     from pipelines.chain import run_chain
 
     run = setup_run(cfg, repo)
-    result = run_chain(run.processing(cfg.blocks()))
+    result = run_chain(run.processing(cfg.blocks()), "baseline")
     summary: dict[str, Any] = {
         "experiment": cfg.experiment.name,
         "run_dir": str(run.folder),
-        "stages": {
-            "process": {"folder": str(result.folder), "reused": result.reused, "output": str(result.folder / "output")}
-        },
+        "stages": {name: {"folder": str(r.folder), "reused": r.reused} for name, r in result.stages.items()},
+        "output": str(result.folder / "output"),  # the last processing stage's books
         "documents": result.summary,
         "last_stage": stop_after,
     }
@@ -57,10 +58,10 @@ def run_experiment(
     elif stop_after == "tokenize":
         from ablations.eval.decontam import enforce
 
-        tokenizer = run.tokenizer().run().folder
+        tokenizer = run.tokenizer().run("baseline").folder
         check, stage = run.checked_tokens(result.folder, tokenizer)
         enforce(check.run(), "baseline", cfg.evaluation)  # stop: raises Contaminated before tokenizing
-        tokens = stage.run().folder
+        tokens = stage.run("baseline").folder
         summary.update(tokenizer=str(tokenizer), tokens=str(tokens))
     elif stop_after != "process":
         ablation = make_ablation(run, repo)
@@ -83,7 +84,7 @@ def make_ablation(run: RunContext, repo: Path, evaluator: bool = True, eval_data
     cfg = run.cfg
     if not cfg.evaluation.tasks:
         raise ValueError("evaluation.tasks is empty: the ablation stage needs at least one task")
-    tok_dir = run.tokenizer().run().folder
+    tok_dir = run.tokenizer().run("baseline").folder
     if not evaluator:
         return Ablation(run, None, tok_dir, progress=False)
     size = cfg.evaluation.holdout.chunk_chars if cfg.evaluation.holdout else 1000
@@ -152,6 +153,7 @@ def format_summary(run_dir: Path, summary: dict[str, Any]) -> str:
         lines.append(f"  dropped by {block}: " + ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())))
     for source, reasons in docs["skipped"].items():
         lines.append(f"  skipped in {source}: " + ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())))
+    lines += [f"  WARNING: {w}" for w in docs.get("warnings", [])]
     if docs.get("unaccounted"):
         lines.append(f"  WARNING: {docs['unaccounted']} documents neither kept nor dropped with a reason")
     for name, stage in summary["stages"].items():

@@ -8,7 +8,7 @@ through all of them: ``in`` as read, ``kept`` after the last stage, drops per bl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from pipelines.dedup.config import DedupSpec
 from pipelines.dedup.stage import DedupStage
 from pipelines.markdown.config import OutputConfig
 from pipelines.process import ProcessStage
-from pipelines.stages import Stage
+from pipelines.stages import Stage, StageResult
 from pipelines.stats import chain_summaries
 
 
@@ -26,6 +26,7 @@ class ChainResult:
     folder: Path  # the last stage's
     summary: dict[str, Any]
     reused: bool  # every stage was finished before
+    stages: dict[str, StageResult] = field(default_factory=dict)  # by stage name: "process", "dedup <id>", ...
 
 
 def processing_stages(
@@ -45,16 +46,18 @@ def processing_stages(
     return stages
 
 
-def run_chain(stages: list[Stage]) -> ChainResult:
-    """Run (or reuse, or resume) the process stage and then every dedup stage."""
-    first, *dedup = [s.run() for s in stages]
+def run_chain(stages: list[Stage], about: str = "") -> ChainResult:
+    """Run (or reuse, or resume) the process stage and then every dedup stage (``about``: the variant they run for,
+    named in their console lines)."""
+    first, *dedup = results = [s.run(about) for s in stages]
     summary = chain_summaries(first.summary, [(s.spec.id, r.summary) for s, r in zip(stages[1:], dedup, strict=True)])
     if dedup:
         summary["stages"] = [{"stage": "process", "folder": str(first.folder), "reused": first.reused}] + [
             {"stage": r.manifest["stage"], "folder": str(r.folder), "reused": r.reused, **r.summary} for r in dedup
         ]
     last = dedup[-1] if dedup else first
-    return ChainResult(last.folder, summary, all(r.reused for r in [first, *dedup]))
+    named = {s.label: r for s, r in zip(stages, results, strict=True)}
+    return ChainResult(last.folder, summary, all(r.reused for r in results), named)
 
 
 def run_processing(

@@ -210,10 +210,10 @@ class ProcessStage(Stage):
             "versions": library_versions("datatrove"),
         }
 
-    def run(self) -> StageResult:
+    def run(self, about: str = "") -> StageResult:
         check_sources(self.data)
         check_models(self.blocks)
-        return super().run()  # not fresh: datatrove's completion markers resume a killed stage task by task
+        return super().run(about)  # not fresh: datatrove's completion markers resume a killed stage task by task
 
     def compute(self) -> dict[str, Any]:
         from pipelines.executors import run_pipeline

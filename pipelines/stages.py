@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pipelines import console
 from pipelines.fingerprint import stable_hash
 
 MANIFEST = "manifest.json"
@@ -47,6 +48,7 @@ class Stage(ABC):
     kind: str  # the folder's prefix
     root: Path  # the folder holding every stage folder of a run
     fresh: ClassVar[bool] = False  # True: a killed run starts again from an empty folder (it cannot resume)
+    draws_bar: ClassVar[bool] = False  # True: its own progress bar shows that it runs (no "running" line)
 
     @property
     @abstractmethod
@@ -77,15 +79,37 @@ class Stage(ABC):
             raise RuntimeError(f"{self.folder}: the {self.label} stage has not finished (no {MANIFEST}); run it first")
         return StageResult(self.folder, manifest, reused=True)
 
-    def run(self) -> StageResult:
-        """Run the stage, or reuse it when finished; a killed run is resumed (or redone when ``fresh``)."""
+    def run(self, about: str = "") -> StageResult:
+        """Run the stage, or reuse it when finished; a killed run is resumed (or redone when ``fresh``). One console
+        line says so (two when it runs, unless it draws its own bar), naming the stage and ``about`` (the variant it
+        runs for; default: the variant of the stage running it)."""
+        about = about or console.about()
+        name = f"{self.label} {about}".strip()
         if self.finished():
+            console.say(f"{name}: reused ({self.folder.name})")
             return self.result()
+        if not self.draws_bar:
+            console.say(f"{name}: running ({self.folder.name})")
         start(self.folder, self.key, fresh=self.fresh)
         t0 = time.time()
-        record = self.compute()
+        with console.running_for(about):
+            record = self.compute()
         record = {"stage": self.label, "key": self.key, **record, "seconds": round(time.time() - t0, 2)}
-        return StageResult(self.folder, finish(self.folder, record), reused=False)
+        result = StageResult(self.folder, finish(self.folder, record), reused=False)
+        console.say(f"{name}: {outcome(record)} in {record['seconds']:.0f} s ({self.folder.name})")
+        for warning in result.summary.get("warnings", []):
+            console.say(f"{name}: WARNING: {warning}", err=True)
+        return result
+
+
+def outcome(record: dict[str, Any]) -> str:
+    """What a finished stage's record says in one phrase: books kept, tokens written, or "done"."""
+    summary = record.get("summary") or {}
+    if "in" in summary and "kept" in summary:
+        return f"{summary['kept'].get('documents', 0)} of {summary['in'].get('documents', 0)} books kept"
+    if isinstance(record.get("tokens"), int):
+        return f"{record['tokens']:,} tokens"
+    return "done"
 
 
 def stage_folder(root: Path, kind: str, key: Any) -> Path:

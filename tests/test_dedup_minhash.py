@@ -134,7 +134,12 @@ def test_recipe_dedup_section_runs_after_the_process_stage_from_the_command_line
     docs = summary["documents"]
     assert docs["in"]["documents"] == 9 and docs["kept"]["documents"] == 4 and docs["unaccounted"] == 0
     assert [s["stage"] for s in docs["stages"]] == ["process", "dedup exact", "dedup minhash"]
-    final = Path(summary["stages"]["process"]["output"])
+    final = Path(summary["output"])
     assert final.parent.name.startswith("dedup-minhash-") and len(read(final)) == 4
+    names = {k: Path(s["folder"]).name for k, s in summary["stages"].items()}  # each stage under its own name
+    assert list(names) == ["process", "dedup exact", "dedup minhash"]
+    assert names["process"].startswith("process-") and names["dedup exact"].startswith("dedup-exact-")
+    assert f"  stage process: {final.parent.parent / names['process']}\n" in res.stdout  # was the dedup folder
+    assert f"  stage dedup minhash: {final.parent}\n" in res.stdout
     again = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=600)
     assert again.returncode == 0 and "(reused)" in again.stdout

@@ -192,3 +192,40 @@ def test_release_of_an_older_runs_final_recipe_fails_before_processing(
     assert cli.main(["release", str(run_dir / "final_recipe.yaml"), "--out", str(out)], REPO) == 2
     assert "written by an older version of FineBooks" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("average", "said"), [(1, "at each run's last"), (2, "averaged over each run's 2 evaluated")])
+def test_report_and_recipe_doc_say_how_scores_were_aggregated(tmp_path, shared_data, average, said) -> None:
+    """``ablation.average_checkpoints: 2`` decides on each item's score averaged over two checkpoints: the report
+    and the recipe doc say so (they used to say "at the last checkpoint" either way), and name the task weights."""
+    from ablations.decide.report import write_report
+    from ablations.publish.recipe_doc import render
+
+    record = build(tmp_path, shared_data)
+    record.recipe.ablation.average_checkpoints = average
+    record.recipe.training.checkpoints = 2
+    report = write_report(record).read_text()
+    for i in (0, 1):  # the recipe doc reads the variants' books (none here)
+        (record.run_dir / "stages" / f"process-{i}" / "output").mkdir(parents=True)
+    doc = render(record)
+    for text in (report, doc):
+        assert f"each item's score {said} checkpoint" in text and "weighted mean (weights: bpb_ecco 1, ght 1)" in text
+    if average == 2:
+        assert "at the last checkpoint" not in report and "deviations at the last checkpoint" not in doc
+
+
+def test_the_environment_records_every_declared_package_scikit_learn_included() -> None:
+    """environment.json pins the stack a run used: every dependency of pyproject.toml (and its signals extra),
+    scikit-learn among them (the CER estimator that the quickstart filters on is one of its models)."""
+    tomllib = pytest.importorskip("tomllib")
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    from ablations.record.environment import PACKAGES
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = [*project["dependencies"], *project["optional-dependencies"]["signals"]]
+    recorded = {canonicalize_name(p) for p in PACKAGES}
+    assert {canonicalize_name(Requirement(d).name) for d in declared} - recorded == set()
+    versions = environment(REPO)["packages"]
+    assert versions["scikit-learn"] and versions["spacy"] and versions["numpy"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 
 import pytest
 from datatrove.data import Document
@@ -154,3 +155,14 @@ def test_a_missing_model_file_names_itself_and_its_trainer(cls, kind, trainer, t
         _ = step.model
     monkeypatch.setenv("FINEBOOKS_CACHE", str(tmp_path / "cache"))
     assert cls.model_files({}) == [str(tmp_path / "cache" / "models" / cls.default_file)]
+
+
+@pytest.mark.parametrize(("block", "module"), [("fasttext_quality", "fasttext"), ("kenlm_perplexity", "kenlm")])
+def test_a_block_whose_extra_is_not_installed_names_the_extra(block, module, monkeypatch):
+    """fastText and KenLM are the optional ``signals`` extra (no shipped recipe uses them): building the block
+    without the module says what to install. (``sys.modules[name] = None`` is Python's "cannot be imported".)"""
+    from filters.registry import build_block
+
+    monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(ImportError, match=re.escape(f"block {block} needs ") + r".*pip install -e '\.\[signals\]'"):
+        build_block(block, {})

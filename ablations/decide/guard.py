@@ -10,13 +10,13 @@ folder's ``ablation.log``.
 from __future__ import annotations
 
 import filecmp
-import sys
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from ablations.train.tokens import token_count
+from pipelines.console import say
 from pipelines.stages import finished
 
 LOG_FILE = "ablation.log"  # in the run folder: tracebacks of failed candidates
@@ -78,11 +78,10 @@ def alarm(candidate: str, base: str, removed: dict[str, float], threshold: float
     if not over:
         return False
     said = " and ".join(f"{s:.0%} of {k}" for k, s in over.items())
-    print(
+    say(
         f"WARNING: candidate {candidate} removes {said} of {base} "
         f"(more than ablation.removal_alarm = {threshold:.0%})",
-        file=sys.stderr,
-        flush=True,
+        err=True,
     )
     return True
 

@@ -13,7 +13,6 @@ still needed.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +32,7 @@ from ablations.recipe.schema import RecipeConfig
 from ablations.train.training_run import TrainingRun
 from pipelines.chain import run_chain
 from pipelines.config import BlockSpec, DataConfig
+from pipelines.console import say
 from pipelines.dedup.config import DedupSpec
 from pipelines.stages import Stage
 
@@ -111,7 +111,7 @@ class Ablation:
             self.plan.need(Need("prepare", v, tokens))
             self.variants.append(v)
             return v
-        v.summary = run_chain(processing).summary
+        v.summary = run_chain(processing, v.name).summary
         if books_kept(v.summary) == 0:
             v.empty = True
             return v
@@ -121,7 +121,7 @@ class Ablation:
         if self.plan is not None and not (check.finished() and tokens.finished()):
             self.plan.need(Need("prepare", v, tokens))
         else:
-            tokens.run()
+            tokens.run(v.name)
         self.variants.append(v)
         return v
 
@@ -185,7 +185,7 @@ class Ablation:
                 self.decisions.append(record | budget.marks())
                 report_verdict(self.context.folder, self.decisions)  # a line now, and verdicts.json for --status
             if line := sweep_line(records):
-                print(line, flush=True)
+                say(line)
             current = kept or current
         return current
 
@@ -193,7 +193,7 @@ class Ablation:
         """The record of a candidate (or a sweep's variant) whose processing or training raised."""
         reason = failure_reason(self.context.folder, cand.id, error)
         log = self.context.folder / LOG_FILE
-        print(f"WARNING: candidate {cand.id} failed ({log}): {reason}", file=sys.stderr, flush=True)
+        say(f"WARNING: candidate {cand.id} failed ({log}): {reason}", err=True)
         confidence = self.cfg.ablation.confidence
         return untrained(cand, current.name, f"{current.name}+{cand.id}", "failed", reason, confidence)
 

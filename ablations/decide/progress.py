@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pipelines.console import say
 from pipelines.stages import write_json
 
 VERDICTS = "verdicts.json"
@@ -34,7 +35,7 @@ def verdict_line(d: dict[str, Any]) -> str:
 
 def report_verdict(run_dir: Path, decisions: list[dict[str, Any]]) -> None:
     """Print the line of the last verdict and write every verdict so far to ``<run_dir>/verdicts.json``."""
-    print(verdict_line(decisions[-1]), flush=True)
+    say(verdict_line(decisions[-1]))
     write_json(run_dir / VERDICTS, decisions)
 
 

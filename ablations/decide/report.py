@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ablations.decide.family import multiplicity
-from ablations.decide.stats import signal_checks
+from ablations.decide.stats import aggregation, signal_checks
 from ablations.decide.sweep_report import sweep_section
 from ablations.eval.tasks import chance_levels, task_metrics
 from ablations.recipe.loader import dump_recipe
@@ -60,12 +60,19 @@ def summary_part(run: RunRecord, report: Path) -> dict[str, Any]:
     }
 
 
+def how_aggregated(run: RunRecord) -> str:
+    """How the run's decisions aggregated scores, in words (``ablation.average_checkpoints``, task weights)."""
+    cfg = run.recipe
+    weights = {t.name: t.weight for t in cfg.evaluation.tasks}
+    return aggregation(cfg.ablation.average_checkpoints, cfg.training.checkpoints, weights)
+
+
 def _decisions(run: RunRecord) -> list[str]:
     lines = [
         "## Decisions",
         "",
-        "Aggregate score difference (variant - current recipe) in baseline item standard deviations, at the "
-        "last checkpoint, with its interval (bootstrap over seeds and items, Student-t over seeds). A candidate "
+        f"Aggregate score difference: {how_aggregated(run)}; with its interval "
+        "(bootstrap over seeds and items, Student-t over seeds). A candidate "
         "that removes every book is dropped untrained; one that failed is recorded with its error (traceback in "
         f"`ablation.log`). ALARM: it removes more than {run.recipe.ablation.removal_alarm:.0%} of the books or tokens "
         "of the recipe it was added to (`ablation.removal_alarm`).",

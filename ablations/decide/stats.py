@@ -49,6 +49,24 @@ def average_checkpoints(evals: list[dict], k: int) -> dict[str, list[dict]]:
     return out
 
 
+def aggregation(k: int, checkpoints: int, weights: dict[str, float]) -> str:
+    """How a decision aggregates scores, in words (report.md, recipe docs): ``k`` = ``ablation.average_checkpoints``
+    of a run's ``checkpoints``, ``weights`` per task."""
+    k = min(k, checkpoints)
+    per_run = "each item's score at each run's last checkpoint"
+    if k > 1:
+        which = f"the last {k} of each run's" if k < checkpoints else "each run's"
+        per_run = f"each item's score averaged over {which} {checkpoints} evaluated checkpoints"
+    decided = ", ".join(f"{t} {w:g}" for t, w in weights.items() if w > 0)
+    reported = ", ".join(t for t, w in weights.items() if w <= 0)
+    return (
+        f"{per_run}; per task, the mean item difference (variant - current recipe) in baseline item standard "
+        f"deviations; the aggregate is their weighted mean (weights: {decided}"
+        + (f"; reported, not decided on: {reported}" if reported else "")
+        + ")"
+    )
+
+
 def _matrix(runs: list[dict[str, list[dict]]], task: str, ids: list[str]) -> np.ndarray:
     """seeds x items matrix of scores of one task."""
     out = []

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ablations.decide.family import multiplicity
+from ablations.decide.report import how_aggregated
 from ablations.publish.evidence import removal
 from ablations.record.run import Decision, RunRecord, read_run
 
@@ -196,8 +197,7 @@ def _outcome(run: RunRecord) -> list[str]:
         "`final_recipe.yaml`; run it with `python run_ablation.py release final_recipe.yaml --out DIR`.",
         "",
         "Decision rule: each candidate is added to the current recipe and trained with paired seeds at the same "
-        "token budget. The aggregate difference is the weighted mean over tasks of the per-item score difference "
-        "(variant - current recipe) in baseline item standard deviations at the last checkpoint; its interval comes "
+        f"token budget. Scores: {how_aggregated(run)}. The interval of the aggregate comes "
         "from a bootstrap over seeds and items with a Student-t critical value. **keep** when the interval is above "
         "0, **drop** when below, else **inconclusive** (more seeds, up to `ablation.max_seeds`). Kept blocks join "
         "the recipe before the next candidate. " + multiplicity(run.recipe.ablation),
@@ -229,7 +229,8 @@ def render(run: RunRecord) -> str:
         "## Scores at the last checkpoint",
         "",
         "From `results.parquet`: the item-mean `score` (higher is better: the normalised log-probability of the "
-        "right answer, or minus bits per byte) per run, averaged over the seeds each variant was trained with.",
+        "right answer, or minus bits per byte) per run at its last checkpoint, averaged over the seeds each variant "
+        f"was trained with (the decisions above use: {how_aggregated(run)}).",
         "",
         *scores_table(pd.DataFrame(run.results_rows())),
         "",

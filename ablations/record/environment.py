@@ -16,24 +16,49 @@ from pydantic import BaseModel, ConfigDict
 
 ENVIRONMENT_FILE = "environment.json"
 
+# Every package pyproject.toml declares (its dependencies and the signals extra: tests/test_run_record.py checks),
+# and nanotron (the trainer of GPU clusters, in its own environment: None where it is not installed)
 PACKAGES = (
     "finebooks",
+    # reading, processing, dedup
     "datatrove",
-    "nanotron",
-    "datasets",
+    "spacy",
+    "lxml",
+    "ftfy",
+    "wordfreq",
+    "rapidfuzz",
+    "uniseg",
+    "py3langid",
+    "xxhash",
+    "langcodes",
+    "pillow",
+    "fsspec",
+    "huggingface-hub",
+    "ray",
+    # OCR-quality models
+    "scikit-learn",
+    "threadpoolctl",
     "fasttext-numpy2-wheel",
     "kenlm",
-    "transformers",
+    # tokenizing, training, evaluation
+    "tokenizers",
     "torch",
+    "transformers",
     "accelerate",
+    "safetensors",
+    "nanotron",
+    "datasets",
     "lighteval",
-    "wandb",
+    # decisions and records
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "matplotlib",
     "pydantic",
     "pyyaml",
-    "numpy",
-    "pyarrow",
-    "lxml",
-    "tokenizers",
+    "tqdm",
+    "wandb",
 )
 
 

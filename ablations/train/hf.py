@@ -26,6 +26,7 @@ from ablations.recipe.schema import ModelConfig, TrainingConfig
 from ablations.train.budget import tokens_per_step, train_steps
 from ablations.train.threads import default_threads
 from pipelines import jsonl
+from pipelines.console import bar_file
 
 
 def build_model(cfg: ModelConfig, vocab_size: int, seed: int):
@@ -158,7 +159,7 @@ def train(  # long: one loop read top to bottom (nanoGPT style): data, model, op
 
     model.train()
     label = progress if isinstance(progress, str) else f"train {folder.name}"
-    bar = tqdm(total=total, initial=step, desc=label, unit="step", disable=not (progress and main))
+    bar = tqdm(total=total, initial=step, desc=label, unit="step", disable=not (progress and main), file=bar_file())
     t0, tokens_timed = time.perf_counter(), 0
     while step < total:
         for group in opt.param_groups:

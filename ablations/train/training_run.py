@@ -22,7 +22,7 @@ from ablations.train.tracking import RunLogger
 from pipelines import jsonl
 from pipelines.code_closure import code_fingerprint
 from pipelines.fingerprint import library_versions
-from pipelines.stages import Stage, finish, start, write_json
+from pipelines.stages import Stage, StageResult, finish, start, write_json
 
 if TYPE_CHECKING:
     from ablations.eval.evaluator import Evaluator
@@ -50,6 +50,12 @@ def run_label(variant: str, seed: int, folder: Path) -> str:
     return f"train {candidate} seed {seed} ({where})"
 
 
+def run_about(variant: str, seed: int) -> str:
+    """The run in console lines: ``book_length seed 1 (baseline+unicode_fix+book_length)``."""
+    candidate = variant.rsplit("+", 1)[-1] if variant else "run"
+    return f"{candidate} seed {seed}" + (f" ({variant})" if variant and variant != candidate else "")
+
+
 @dataclass
 class TrainingRun(Stage):
     """The run of ``seed`` on the token shards ``tokens``; ``variant`` only labels logs and the record."""
@@ -64,6 +70,14 @@ class TrainingRun(Stage):
     progress: bool = True
     evaluation: dict[str, Any] = field(default_factory=dict)  # RunContext.evaluation_key: tasks' files and code
     kind: ClassVar[str] = "train"
+
+    @property
+    def draws_bar(self) -> bool:  # the trainer's progress bar shows that it runs
+        return self.progress
+
+    def run(self, about: str = "") -> StageResult:
+        """Train and evaluate (or reuse); its console lines name the candidate, seed and variant."""
+        return super().run(about or run_about(self.variant, self.seed))
 
     @cached_property
     def key(self) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
+from filters.extras import require
 from filters.signals.base import ModelSignal, PageScore, model_abstention
 from filters.textview import TextView
 
@@ -29,6 +30,7 @@ class FasttextQualitySignal(ModelSignal):
     )
 
     def __init__(self, model: str = "", max_words: int = 2000, languages: tuple[str, ...] = ()):
+        require("fasttext", "block fasttext_quality")
         super().__init__(model)
         self.languages = tuple(languages)  # the languages the model was trained on (empty: any)
         self.max_words = max_words

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from datatrove.data import Document
 
+from filters.extras import require
 from filters.signals.base import ModelSignal, PageScore, model_abstention
 from filters.textview import TextView
 
@@ -45,6 +46,7 @@ class KenlmPerplexitySignal(ModelSignal):
     train_command = "python -m filters.signals.train_kenlm --corpus <clean text folder> --out {path}"
 
     def __init__(self, model: str = "", chunk_chars: int = CHUNK_CHARS, languages: tuple[str, ...] = ()):
+        require("kenlm", "block kenlm_perplexity")
         super().__init__(model)
         self.languages = tuple(languages)  # the languages the model was trained on (empty: any)
         self.chunk_chars = chunk_chars

@@ -24,6 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from filters.extras import require
 from filters.signals.fasttext_fit import FitDiverged, fit
 from filters.signals.fasttext_quality import CLEAN_LABEL, OCR_LABEL, default_model
 from filters.signals.goldtext import read_texts
@@ -67,7 +68,7 @@ def train(
     """Train and save the classifier; the record written beside it. Training runs in a child process
     (``fasttext_fit``); with one thread the same data, parameters and seed give the same model (more threads:
     lock-free, not reproducible). A NaN loss is a ``ValueError`` that names ``lr``."""
-    import fasttext
+    fasttext = require("fasttext", "train_fasttext")
 
     clean_train, clean_test, clean_test_docs = collect(clean, "gold", test_fraction, chunk_words)
     raw_train, raw_test, raw_test_docs = collect(raw, "ocr", test_fraction, chunk_words)
