@@ -60,7 +60,7 @@ def run_experiment(
 
         tokenizer = run.tokenizer().run("baseline").folder
         check, stage = run.checked_tokens(result.folder, tokenizer)
-        enforce(check.run(), "baseline", cfg.evaluation)  # stop: raises Contaminated before tokenizing
+        enforce(check.run("baseline"), "baseline", cfg.evaluation)  # stop: raises Contaminated before tokenizing
         tokens = stage.run("baseline").folder
         summary.update(tokenizer=str(tokenizer), tokens=str(tokens))
     elif stop_after != "process":

@@ -49,6 +49,7 @@ class Stage(ABC):
     root: Path  # the folder holding every stage folder of a run
     fresh: ClassVar[bool] = False  # True: a killed run starts again from an empty folder (it cannot resume)
     draws_bar: ClassVar[bool] = False  # True: its own progress bar shows that it runs (no "running" line)
+    announce: ClassVar[bool] = True  # False: a quick stage, one line when done (no "running" line)
 
     @property
     @abstractmethod
@@ -88,7 +89,7 @@ class Stage(ABC):
         if self.finished():
             console.say(f"{name}: reused ({self.folder.name})")
             return self.result()
-        if not self.draws_bar:
+        if not self.draws_bar and self.announce:
             console.say(f"{name}: running ({self.folder.name})")
         start(self.folder, self.key, fresh=self.fresh)
         t0 = time.time()
@@ -109,6 +110,9 @@ def outcome(record: dict[str, Any]) -> str:
         return f"{summary['kept'].get('documents', 0)} of {summary['in'].get('documents', 0)} books kept"
     if isinstance(record.get("tokens"), int):
         return f"{record['tokens']:,} tokens"
+    if isinstance(overlap := record.get("overlap"), dict) and overlap:
+        task = max(overlap, key=lambda t: overlap[t])
+        return f"train/eval overlap at most {overlap[task]:.3f} ({task})"
     return "done"
 
 

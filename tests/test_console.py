@@ -15,8 +15,8 @@ from sweep_util import clean_and_garbage, recipe
 from pipelines.console import bar_file, run_log, say
 
 REPO = Path(__file__).resolve().parents[1]
-STAGE_LINE = re.compile(r"^(process|tokenizer|tokens|dedup(-shared| \S+)|train) \S.*: ")
-OWN_LINE = re.compile(r"^(verdict \S+: |sweep \S+ |WARNING: candidate \S+ |log: )")
+STAGE_LINE = re.compile(r"^(process|tokenizer|overlap|tokens|dedup(-shared| \S+)|train) \S.*: ")
+OWN_LINE = re.compile(r"^(verdict \S+: |sweep \S+ |WARNING: candidate \S+ |decontamination \S+: |log: )")
 
 
 def test_inside_run_log_only_said_lines_reach_the_console_and_the_log_has_everything(tmp_path, capfd):

@@ -117,7 +117,7 @@ class Ablation:
             return v
         self.refuse_given_up(tokens, v)
         if self.plan is None or check.finished():  # before tokenizing (ablations/eval/decontam.py)
-            v.overlap = enforce(check.run(), v.name, self.cfg.evaluation)
+            v.overlap = enforce(check.run(v.name), v.name, self.cfg.evaluation)
         if self.plan is not None and not (check.finished() and tokens.finished()):
             self.plan.need(Need("prepare", v, tokens))
         else:

@@ -28,6 +28,7 @@ from ablations.eval.overlap import item_grams, scan, shares
 from ablations.recipe.schema import EvaluationConfig, RecipeConfig
 from pipelines import jsonl
 from pipelines.code_closure import code_fingerprint
+from pipelines.console import say
 from pipelines.stages import Stage, StageResult
 
 Texts = dict[str, list[str]]
@@ -75,6 +76,7 @@ class OverlapStage(Stage):
     root: Path
     texts: Callable[[], Texts] = field(default=dict, repr=False)  # the evaluated texts; called only to compute
     kind: ClassVar[str] = "overlap"
+    announce: ClassVar[bool] = False  # seconds: one line when done
 
     @cached_property
     def key(self) -> dict[str, Any]:
@@ -154,10 +156,9 @@ def enforce(result: StageResult, variant: str, ev: EvaluationConfig) -> dict[str
         if removed["documents"] == m["documents"]:
             raise Contaminated(f"every document of {where} overlaps {shown}: removing them leaves nothing to train on")
         after = ", ".join(f"{t} {m['after'][t]:.3f}" for t in m["over"])
-        print(
+        say(
             f"decontamination {variant}: removed {removed['documents']} of {m['documents']} documents "
             f"({removed['tokens']} tokens) sharing a {n}-word n-gram with {', '.join(m['over'])} (overlap {shown}; "
-            f"now {after}; evaluation.on_overlap: remove)",
-            flush=True,
+            f"now {after}; evaluation.on_overlap: remove)"
         )
     return {"overlap": m.get("after", m["overlap"]), "before": m["overlap"], "removed": removed}
