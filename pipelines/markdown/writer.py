@@ -1,7 +1,8 @@
 """A book as Markdown that keeps its structure: ``book_markdown(text, metadata, options)``.
 
 With a usable ``page_layout`` (``filters/layout.py``) the roles decide: furniture is left out, headings get ``#``
-levels from the role and the font size, paragraphs run over line and page breaks, footnotes become Markdown
+levels from the role and the font size, paragraphs run over line breaks and over page breaks between consecutive
+pages (``filters.pages.consecutive_pages``), footnotes (continued ones merged) become Markdown
 footnotes at the end of their paragraph or page, marginalia are dropped, inlined or made notes
 (``MarkdownOptions.marginalia``), a drop capital is joined to its word (``segments.py``, ``render.py``). Pages
 whose layout is missing or does not describe their text are read by the heuristic's rules, and a book without a
@@ -17,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from filters.pages import consecutive_pages
 from pipelines.markdown.config import MarkdownOptions
 from pipelines.markdown.heuristic import book_pages
 from pipelines.markdown.lines import BookLines, book_lines, heuristic_lines
@@ -66,8 +68,9 @@ def book_markdown(
     segments = [page_segments(lines, counts, held) for lines in found.pages]
     heading_levels(segments, o.heading_size_ratio, o.max_heading_chars)
     blocks = MarkdownBlocks(o.marginalia, o.page_markers, counts)
+    follows = [True, *consecutive_pages(meta, len(segments))]
     for p, page in enumerate(segments):
-        blocks.page(p, page)
+        blocks.page(p, page, follows[p])
     body = blocks.finish(held)
     info["counts"] = dict(counts)
     if o.front_matter:

@@ -104,7 +104,7 @@ def alto_page(root: etree._Element, join_printed_hyphens: bool = True) -> PageTe
     if pending is not None and not pending.printed:
         pending.line[-1] = pending.part + pending.mark
     text, page_layout = layout.assemble(blocks)
-    return PageText(text, confidences, alto_version(root), layout=page_layout)
+    return PageText(text, confidences, alto_version(root), layout=page_layout, unknown_types=layout.unknown)
 
 
 def _line_words(line: etree._Element, confidences: list[float]) -> tuple[list[str], list, str | None]:
