@@ -159,3 +159,20 @@ def test_unknown_alto_tag_labels_are_counted_by_name():
     page = alto_page(parse_xml(xml.encode(), "odd.xml"))
     assert page.unknown_types == {"MysteryLine": 1}
     assert alto_page(parse_xml(ALTO_STYLED.encode(), "known.xml")).unknown_types == {}
+
+
+def test_footnote_continued_regions_of_ocrd_books_join_the_note_before(shared_data: Path):
+    """OCR-D's structure ground truth types a footnote's continuation (``footnote-continued``): 6 such regions in 2
+    books, 5 of them after a note on the page before (the sixth is on a book's first page)."""
+    folder = shared_data / "structure/ocrd_train"
+    reader = PageXmlBookReader(str(folder / "benner_herrnhuterey04_1748"))
+    reader2 = PageXmlBookReader(str(folder / "blumenbach_anatomie_1805"))
+    merged = 0
+    for doc in [*reader.run(), *reader2.run()]:
+        md, info = book_markdown(doc.text, doc.metadata)
+        merged += info["counts"].get("notes_footnote_continued", 0)
+        if "benner" in doc.id:
+            (note,) = [d for d in md.split("\n\n") if "aus gedachtem" in d]
+            assert note.startswith("[^") and "aus gedachtem Buch, ſtehen ſ. 29." in note
+            assert "Zeitungsſch" in note  # the page's second continued region: the same note
+    assert merged == 5

@@ -7,12 +7,13 @@
   counted as ``page_gaps_paragraph_ended``).
 - A heading is ``#`` x level + its lines joined.
 - The footnotes of a page (and its marginalia with ``marginalia: notes``) become Markdown footnotes ``[^n]``,
-  numbered through the book (a page's first footnote continues the last footnote of the page before when it has
-  no note mark (``segments.NOTE_MARK``) and that note does not end a sentence or it starts in lower case: counted
-  as ``notes_footnote_continued``, one note): the references at the end of the page's last paragraph (inside it,
-  where the page ends, when the paragraph runs on), the definitions ``[^n]: note`` right after that paragraph; a
-  page without a paragraph hands its notes to the next paragraph. ``inline`` marginalia are paragraphs of their
-  own, after the paragraph they interrupt; ``drop`` leaves them out.
+  numbered through the book (a footnote region typed ``footnote-continued`` (PAGE), or a page's first footnote
+  without a note mark (``segments.NOTE_MARK``) after a note that does not end a sentence or starting in lower case,
+  continues the last footnote of the page before: one note, counted as ``notes_footnote_continued``): the
+  references at the end of the page's last paragraph (inside it, where the page ends, when the paragraph runs on),
+  the definitions ``[^n]: note`` right after that paragraph; a page without a paragraph hands its notes to the next
+  paragraph. ``inline`` marginalia are paragraphs of their own, after the paragraph they interrupt; ``drop`` leaves
+  them out.
 - Page markers (``<!-- page N -->``, N from 1) are blocks of their own, or inline where a paragraph runs over the
   page break (an HTML comment inside a paragraph is allowed in CommonMark).
 - Text that Markdown would read as syntax is escaped with a backslash: a paragraph starting with one of
@@ -118,7 +119,11 @@ class MarkdownBlocks:
             elif seg.kind == "footnote" or self.marginalia == "notes":
                 note = join_pieces([("text", t.replace("[^", "\\[^")) for t in seg.lines])
                 first_note, seen_footnote = not seen_footnote, seen_footnote or seg.kind == "footnote"
-                if seg.kind == "footnote" and first_note and self._continues(p, note):
+                if (
+                    seg.kind == "footnote"
+                    and (first_note or seg.continued)
+                    and self._continues(p, note, seg.continued)
+                ):
                     self._continue_note(p, note)
                 else:
                     notes.append((seg.kind, note))
@@ -137,10 +142,13 @@ class MarkdownBlocks:
     def para_text_end(self) -> str:
         return next((s for kind, s in reversed(self.para) if kind == "text"), "")
 
-    def _continues(self, p: int, note: str) -> bool:
-        """A page's first footnote continues the last note of the page before: it has no note mark, and that note
-        does not end a sentence or this one starts in lower case."""
+    def _continues(self, p: int, note: str, typed: bool) -> bool:
+        """A footnote continues the last note: when its region is typed so (``typed``: PAGE ``footnote-continued``)
+        and that note is on this page or the page before; else when it is the page's first footnote, has no note
+        mark, and the last note, on the page before, does not end a sentence or this one starts in lower case."""
         last = self.note_open
+        if typed and last is not None and last[1] in (p - 1, p):
+            return True
         if last is None or last[1] != p - 1 or NOTE_MARK.match(note):
             return False
         return not SENTENCE_END.search(last[2]) or note[:1].islower()
