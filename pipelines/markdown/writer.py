@@ -25,16 +25,22 @@ from pipelines.markdown.lines import BookLines, book_lines, heuristic_lines
 from pipelines.markdown.render import MarkdownBlocks
 from pipelines.markdown.segments import heading_levels, page_segments
 
-FRONT_MATTER_KEYS = ("title", "author", "year", "language")  # besides id and source, when the metadata has them
+# besides id and source, when the metadata has them (readers of METS/MODS or Dublin Core fill them all)
+FRONT_MATTER_KEYS = ("title", "author", "year", "date", "language", "identifiers", "license")
 _ALIASES = {"author": ("author", "creator"), "year": ("year", "date")}
 
 
 def front_matter(doc_id: str | None, meta: dict) -> str:
-    """YAML front matter (``---`` lines around it): id, then title/author/year/language where known, source."""
+    """YAML front matter (``---`` lines around it): id, then title/author/year/date/language/identifiers/license
+    where known (``date`` only when it says more than ``year``), source."""
     data: dict[str, Any] = {"id": doc_id} if doc_id else {}
     for key in FRONT_MATTER_KEYS:
-        value = next((meta[k] for k in _ALIASES.get(key, (key,)) if meta.get(k) not in (None, "")), None)
-        if value is not None:
+        value = next((meta[k] for k in _ALIASES.get(key, (key,)) if meta.get(k) not in (None, "", {})), None)
+        if value is None or (key == "date" and str(value) == str(data.get("year"))):
+            continue
+        if isinstance(value, dict):
+            data[key] = {str(k): str(v) for k, v in value.items()}
+        else:
             data[key] = value if isinstance(value, (int, float, str)) else str(value)
     if meta.get("source"):
         data["source"] = str(meta["source"])

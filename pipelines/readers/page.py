@@ -190,9 +190,8 @@ class PageXmlBookReader(AltoBookReader):
         return page_xml_page(root, self.line_order)
 
     def read_unit(self, unit: BookRef) -> Iterator[Document | BadInput]:
-        paths, order = self.page_paths(unit)
+        paths, meta = self.book_mets(unit)
         pages = [(path, self.read_page(path)) for path in paths]
         versions = {p.version for _, p in pages if isinstance(p, PageText)}
         version = versions.pop() if len(versions) == 1 else ("mixed" if versions else None)
-        meta = {"page_version": version, "page_order": order}
-        yield self.book_from_pages(unit.id, unit.extra.get("folder", ""), pages, meta)
+        yield self.book_from_pages(unit.id, unit.extra.get("folder", ""), pages, {"page_version": version, **meta})
