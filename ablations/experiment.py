@@ -153,6 +153,11 @@ def format_summary(run_dir: Path, summary: dict[str, Any]) -> str:
         lines.append(f"  dropped by {block}: " + ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())))
     for source, reasons in docs["skipped"].items():
         lines.append(f"  skipped in {source}: " + ", ".join(f"{r} {n}" for r, n in sorted(reasons.items())))
+    for source, types in docs.get("unknown_region_types", {}).items():
+        lines.append(
+            f"  unknown region types in {source} (read as main text): "
+            + ", ".join(f"{t} {n}" for t, n in sorted(types.items()))
+        )
     lines += [f"  WARNING: {w}" for w in docs.get("warnings", [])]
     if docs.get("unaccounted"):
         lines.append(f"  WARNING: {docs['unaccounted']} documents neither kept nor dropped with a reason")

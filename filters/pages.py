@@ -48,3 +48,34 @@ def set_pages(doc, pages: list[str], separator: str = PAGE_SEPARATOR) -> None:
     doc.text, offsets = join_pages(pages, separator)
     doc.metadata["page_offsets"] = offsets
     doc.metadata["n_pages"] = len(pages)
+
+
+_LAST_NUMBER = re.compile(r"^(.*?)(\d+)(\D*)$")
+
+
+def _file_number(path: str) -> tuple[str, int] | None:
+    """(the file name with its last number taken out, that number), or None for a name without a number."""
+    m = _LAST_NUMBER.match(path.rsplit("/", 1)[-1])
+    return (m.group(1) + "#" + m.group(3), int(m.group(2))) if m else None
+
+
+def consecutive_pages(meta: dict, n: int) -> list[bool]:
+    """For each of the ``n - 1`` page breaks of a book: does the next page directly follow the page before it?
+
+    A break is a gap (False) when the metadata say so: ``page_numbers`` (the pages' indices in the book as read,
+    kept by blocks that drop pages) differ by more than one, or the ``page_files`` of the two pages are named alike
+    but for their last number (``a006.txt``, ``a013.txt``) and those numbers differ by more than one (sampled
+    pages). Without such evidence (no metadata, lists of another length, names unlike) pages count as consecutive.
+    """
+    out = [True] * max(n - 1, 0)
+    numbers = meta.get("page_numbers")
+    if isinstance(numbers, list) and len(numbers) == n and all(isinstance(x, int) for x in numbers):
+        for i in range(n - 1):
+            out[i] = numbers[i + 1] - numbers[i] == 1
+    files = meta.get("page_files")
+    if isinstance(files, list) and len(files) == n and all(isinstance(f, str) for f in files):
+        found = [_file_number(f) for f in files]
+        for i, (a, b) in enumerate(zip(found, found[1:], strict=False)):
+            if a and b and a[0] == b[0] and b[1] - a[1] != 1:
+                out[i] = False
+    return out

@@ -148,9 +148,22 @@ def output_key(output: OutputConfig) -> dict[str, Any]:
     }
 
 
+UNKNOWN_TYPE = "unknown_region_type_"  # reader counter: regions of a type the layout roles do not know
+
+
+def unknown_types_warning(source: str, unknown: dict[str, int]) -> str:
+    """The warning for regions of unknown types in a source (read as main text, role "other")."""
+    names = ", ".join(f"{name} {n}" for name, n in sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0])))
+    return (
+        f"{source}: {sum(unknown.values())} regions of types the layout roles do not know ({names}): read as main "
+        "text (role 'other'); map them in pipelines/readers/layout.py (LABEL_ROLES) if they are not"
+    )
+
+
 def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any]:
-    """Documents, pages and bytes in and kept; drops per block and reason; skips per source and reason; warnings
-    (logged too) for OCR-quality signals that had no say on some books, with counts per language."""
+    """Documents, pages and bytes in and kept; drops per block and reason; skips per source and reason; regions of
+    unknown layout types per source and type (``unknown_region_types``); warnings (logged too) for those and for
+    OCR-quality signals that had no say on some books, with counts per language."""
     by_name = {s.name: s for s in stats.stats}
 
     def find(suffix: str):
@@ -163,8 +176,14 @@ def summarize(stats, data: DataConfig, blocks: list[BlockSpec]) -> dict[str, Any
         "skipped": {},
     }
     for s in data.sources:
-        if skipped := prefixed(find(f"[{s.name}]").stats, "skipped_"):
+        reader = find(f"[{s.name}]").stats
+        if skipped := prefixed(reader, "skipped_"):
             summary["skipped"][s.name] = skipped
+        if unknown := prefixed(reader, UNKNOWN_TYPE):
+            summary.setdefault("unknown_region_types", {})[s.name] = unknown
+            warning = unknown_types_warning(s.name, unknown)
+            logger.warning(warning)
+            summary.setdefault("warnings", []).append(warning)
     for b in blocks:
         metrics = find(f"[{b.id}]").stats
         reasons = prefixed(metrics, "dropped_")

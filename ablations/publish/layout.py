@@ -20,9 +20,18 @@ SUMS = "SHA256SUMS"
 COLUMNS: dict[str, tuple[str, str]] = {
     "id": ("string", "`<source>/<book id>`, unique within the release"),
     "source": ("string", "the recipe's name of the data source"),
-    "title": ("string", "title, when the source gives one (metadata `title`)"),
+    "title": ("string", "title, when the source gives one (metadata `title`; ALTO/PAGE: the METS's MODS or DC)"),
+    "author": ("string", "author(s), `; `-separated, when the source gives them (metadata `author` or `creator`)"),
     "year": ("int32", "year of publication, when the source gives one (metadata `year` or `date`, first 4 digits)"),
-    "language": ("string", "language code: from the source, or detected by the `dict_ratio` signal"),
+    "language": (
+        "string",
+        "language code: from the source (METS: ISO 639-1 where it has one), or detected by the `dict_ratio` signal",
+    ),
+    "identifiers": (
+        "string",
+        "the source's identifiers as a JSON object `{type: value}` (METS: URN, PURL, VD16, ...)",
+    ),
+    "license": ("string", "the source's licence or use statement (METS: MODS `accessCondition`, DC `rights`)"),
     "text": ("string", "the book as Markdown: paragraphs, `#` headings, footnotes `[^n]`, no page separators"),
     "n_pages": ("int32", "pages of the book as read (after page-level filters)"),
     **{

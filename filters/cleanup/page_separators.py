@@ -8,6 +8,7 @@ from datatrove.data import Document
 
 from filters.cleanup.base import PageRewriter
 from filters.cleanup.lexicon import HYPHENS, HyphenJudge, book_vocabulary
+from filters.pages import consecutive_pages
 from filters.textview import TextView
 
 _SENTENCE_END = ".!?:;\"”’'»)]…"
@@ -19,10 +20,11 @@ class RemovePageSeparators(PageRewriter):
     Between two non-empty pages: a word broken by a hyphen at the end of a page is rejoined as
     ``dehyphenate`` would (same ``language``/``min_zipf``/``unknown``); a page ending without sentence
     punctuation, or followed by a page starting in lower case, continues with a space (the sentence runs over);
-    otherwise ``paragraph_separator``. Empty pages vanish. The book then has one page (``n_pages`` 1,
-    ``page_offsets`` [0]); ``metadata["pages_merged"]`` keeps the page count before.
+    otherwise ``paragraph_separator``, which also always separates pages that do not follow each other
+    (``filters.pages.consecutive_pages``: sampled pages 3 and 700). Empty pages vanish. The book then has one
+    page (``n_pages`` 1, ``page_offsets`` [0]); ``metadata["pages_merged"]`` keeps the page count before.
 
-    Stats: ``joined_hyphen``, ``joined_sentence``, ``joined_paragraph``.
+    Stats: ``joined_hyphen``, ``joined_sentence``, ``joined_paragraph``, ``joined_paragraph_page_gap``.
     """
 
     name = "📄 remove page separators"
@@ -48,13 +50,22 @@ class RemovePageSeparators(PageRewriter):
         doc.metadata["pages_merged"] = len(pages)
         parts: list[str] = []
         vocab = None
-        for page in pages:
+        follows = [True, *consecutive_pages(doc.metadata, len(pages))]
+        gap = False
+        for i, page in enumerate(pages):
+            gap = gap or not follows[i]
             if not page:
                 continue
             if not parts:
                 parts.append(page)
+                gap = False
                 continue
             prev = parts[-1]
+            if gap:
+                gap = False
+                self.stat_update("joined_paragraph_page_gap")
+                parts += [self.paragraph_separator, page]
+                continue
             if prev[-1] in HYPHENS and len(prev) > 1 and prev[-2].isalpha() and page[0].isalpha():
                 if vocab is None:
                     vocab = book_vocabulary(view.words)

@@ -7,7 +7,7 @@ from datatrove.data import Document
 from filters.cleanup.base import PageRewriter
 from filters.textview import TextView
 
-_DASHES = "-\u2010\u2013\u2014"
+_DASHES = "-\u2010\u00ad\u00ac\u2e17\u2013\u2014"  # hyphens (lexicon.HYPHENS) and en/em dashes
 
 
 def _indent(line: str) -> int:
@@ -23,8 +23,9 @@ class UnwrapLines(PageRewriter):
     A paragraph ends at a blank line, before a line indented at least ``indent`` more than the page's least
     indented line, and after a short line: shorter than ``short_line_ratio`` times the page's typical line
     length (the 75th percentile of its line lengths; pages of fewer than ``min_lines`` lines have no short
-    lines). A line ending in a dash attached to its word (``completed—``, ``1909-``) is joined to the next
-    without a space when ``join_dashes`` is on. Leading and trailing spaces of lines are dropped.
+    lines). A line ending in a dash or hyphen attached to its word (``completed—``, ``1909-``, ``Ver¬``: ``-``,
+    U+2010, the soft hyphen, ``¬``, ``⸗``, en and em dash) is joined to the next without a space when
+    ``join_dashes`` is on. Leading and trailing spaces of lines are dropped.
 
     Stats: ``lines_joined`` (line breaks turned into spaces), ``paragraphs``.
     """

@@ -11,6 +11,7 @@ the heuristic alone.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ class Line:
     page: int
     size: float | None = None
     box: list | None = None
+    continued: bool = False  # in a region typed as a footnote's continuation (PAGE ``footnote-continued``)
 
 
 @dataclass
@@ -53,13 +55,15 @@ def book_lines(text: str, meta: dict, max_chars: int = 80, max_words: int = 12) 
     if isinstance(found, str):
         return found
     pages, layouts = found
+    regions = meta.get("page_regions")
+    regions = regions if isinstance(regions, list) and len(regions) == len(pages) else [None] * len(pages)
     out: list[list[Line]] = []
     fallback: Counter = Counter()
     for p, (page, layout) in enumerate(zip(pages, layouts, strict=True)):
         page = page.replace("\f", "")
         why = "no_layout" if layout is None else layout_problem(layout, page)
         if why is None:
-            out.append(layout_lines(page, layout, p))
+            out.append(layout_lines(page, layout, p, continuation_regions(regions[p])))
         else:
             fallback[why] += 1
             out.append(heuristic_lines(page, p, max_chars, max_words))
@@ -73,8 +77,20 @@ def _column(layout: dict, key: str, i: int):
     return values[i] if isinstance(values, list) else None
 
 
-def layout_lines(page: str, layout: dict, p: int) -> list[Line]:
-    """Lines of a page whose layout describes it (``layout_problem`` is None); lines without a record are text."""
+def continuation_regions(regions: object) -> set:
+    """Ids of a page's regions (``page_regions``) whose type says they continue a footnote of the page before."""
+    if not isinstance(regions, list):
+        return set()
+    return {
+        r.get("id")
+        for r in regions
+        if isinstance(r, dict) and re.sub(r"[-_\s]", "", str(r.get("type") or "").lower()) == "footnotecontinued"
+    }
+
+
+def layout_lines(page: str, layout: dict, p: int, continued: set = frozenset()) -> list[Line]:
+    """Lines of a page whose layout describes it (``layout_problem`` is None); lines without a record are text;
+    lines of the ``continued`` regions are marked as a footnote's continuation."""
     records = {s: i for i, s in enumerate(layout["start"])}
     out, pos, group = [], 0, 0
     for raw in page.split("\n"):
@@ -83,7 +99,9 @@ def layout_lines(page: str, layout: dict, p: int) -> list[Line]:
         elif (i := records.get(pos)) is not None:
             size = _column(layout, "font_size", i)
             key = (layout["region"][i], group)
-            out.append(Line(raw.strip(), layout["role"][i], key, p, size, _column(layout, "box", i)))
+            region = layout["region"][i]
+            box = _column(layout, "box", i)
+            out.append(Line(raw.strip(), layout["role"][i], key, p, size, box, region in continued))
         else:
             out.append(Line(raw.strip(), None, (None, group), p))
         pos += len(raw) + 1

@@ -33,6 +33,7 @@ class Segment:
     lines: list[str]
     sizes: list[float] = field(default_factory=list)
     level: int = 2
+    continued: bool = False  # a footnote region typed as the continuation of the page before's last note
 
 
 def kind_of(role: str | None) -> str | None:
@@ -67,7 +68,7 @@ def page_segments(lines: list[Line], counts: Counter, held: list[str]) -> list[S
         if out and key == last_key and not new_note:
             out[-1].lines.append(text)
         else:
-            out.append(Segment(kind, line.role, [text]))
+            out.append(Segment(kind, line.role, [text], continued=line.continued))
         if line.size is not None:
             out[-1].sizes.append(line.size)
         last_key = key

@@ -1,7 +1,8 @@
 """A book as Markdown that keeps its structure: ``book_markdown(text, metadata, options)``.
 
 With a usable ``page_layout`` (``filters/layout.py``) the roles decide: furniture is left out, headings get ``#``
-levels from the role and the font size, paragraphs run over line and page breaks, footnotes become Markdown
+levels from the role and the font size, paragraphs run over line breaks and over page breaks between consecutive
+pages (``filters.pages.consecutive_pages``), footnotes (continued ones merged) become Markdown
 footnotes at the end of their paragraph or page, marginalia are dropped, inlined or made notes
 (``MarkdownOptions.marginalia``), a drop capital is joined to its word (``segments.py``, ``render.py``). Pages
 whose layout is missing or does not describe their text are read by the heuristic's rules, and a book without a
@@ -17,22 +18,29 @@ from typing import Any
 
 import yaml
 
+from filters.pages import consecutive_pages
 from pipelines.markdown.config import MarkdownOptions
 from pipelines.markdown.heuristic import book_pages
 from pipelines.markdown.lines import BookLines, book_lines, heuristic_lines
 from pipelines.markdown.render import MarkdownBlocks
 from pipelines.markdown.segments import heading_levels, page_segments
 
-FRONT_MATTER_KEYS = ("title", "author", "year", "language")  # besides id and source, when the metadata has them
+# besides id and source, when the metadata has them (readers of METS/MODS or Dublin Core fill them all)
+FRONT_MATTER_KEYS = ("title", "author", "year", "date", "language", "identifiers", "license")
 _ALIASES = {"author": ("author", "creator"), "year": ("year", "date")}
 
 
 def front_matter(doc_id: str | None, meta: dict) -> str:
-    """YAML front matter (``---`` lines around it): id, then title/author/year/language where known, source."""
+    """YAML front matter (``---`` lines around it): id, then title/author/year/date/language/identifiers/license
+    where known (``date`` only when it says more than ``year``), source."""
     data: dict[str, Any] = {"id": doc_id} if doc_id else {}
     for key in FRONT_MATTER_KEYS:
-        value = next((meta[k] for k in _ALIASES.get(key, (key,)) if meta.get(k) not in (None, "")), None)
-        if value is not None:
+        value = next((meta[k] for k in _ALIASES.get(key, (key,)) if meta.get(k) not in (None, "", {})), None)
+        if value is None or (key == "date" and str(value) == str(data.get("year"))):
+            continue
+        if isinstance(value, dict):
+            data[key] = {str(k): str(v) for k, v in value.items()}
+        else:
             data[key] = value if isinstance(value, (int, float, str)) else str(value)
     if meta.get("source"):
         data["source"] = str(meta["source"])
@@ -66,8 +74,9 @@ def book_markdown(
     segments = [page_segments(lines, counts, held) for lines in found.pages]
     heading_levels(segments, o.heading_size_ratio, o.max_heading_chars)
     blocks = MarkdownBlocks(o.marginalia, o.page_markers, counts)
+    follows = [True, *consecutive_pages(meta, len(segments))]
     for p, page in enumerate(segments):
-        blocks.page(p, page)
+        blocks.page(p, page, follows[p])
     body = blocks.finish(held)
     info["counts"] = dict(counts)
     if o.front_matter:

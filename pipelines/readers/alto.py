@@ -15,9 +15,9 @@ from lxml import etree
 from filters.pages import natural_key
 from pipelines.readers.alto_layout import AltoLayout
 from pipelines.readers.base import BadInput, BookReader, BookRef, PageText
+from pipelines.readers.mets import mets_fields, physical_order
 from pipelines.readers.xmlsafe import local_name, parse_xml, path_matches, read_xml
 
-XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
 HYPHENS = "-\u00ad\u2010\u2011\u00ac\u2e17"  # hyphen-minus, soft hyphen, hyphen, non-breaking hyphen, not sign, ⸗
 SNIFF_BYTES = 1 << 20  # read at most this much of a file to find its root element
@@ -104,7 +104,7 @@ def alto_page(root: etree._Element, join_printed_hyphens: bool = True) -> PageTe
     if pending is not None and not pending.printed:
         pending.line[-1] = pending.part + pending.mark
     text, page_layout = layout.assemble(blocks)
-    return PageText(text, confidences, alto_version(root), layout=page_layout)
+    return PageText(text, confidences, alto_version(root), layout=page_layout, unknown_types=layout.unknown)
 
 
 def _line_words(line: etree._Element, confidences: list[float]) -> tuple[list[str], list, str | None]:
@@ -167,7 +167,11 @@ class AltoBookReader(BookReader):
     Page files are the files matching ``glob_pattern`` (a file-name pattern at any depth, or a path pattern when it
     holds '/') whose root element is ``alto``; other XML (PAGE, METS) is not a page. Files whose root cannot be read
     are kept as pages so that they are counted as bad. Pages are in natural order of file name, or in the order of
-    the METS physical structMap when a METS file in the same folder references every page file (``use_mets``).
+    the METS physical structMap when a METS file in the same folder (or, for a folder of pages without one, in the
+    folder above it: OCR-D's ``<book>/mets.xml`` + ``<book>/GT-PAGE/``, where ``<book>`` is then the book id)
+    references every page file (``use_mets``). The METS's MODS (else Dublin Core) record of the work gives the
+    book's ``title``, ``author``, ``date``, ``year``, ``language``, ``identifiers`` and ``license``
+    (``pipelines/readers/mets.py``).
     With ``sniff_roots=False`` files are not opened while listing: a file is METS when its name contains 'mets' and
     every other match is a page (non-ALTO pages are then skipped as ``not_alto``).
 
@@ -216,7 +220,7 @@ class AltoBookReader(BookReader):
         for path in self.data_folder.list_files(recursive=True):
             if path_matches(path, self.glob_pattern):
                 folders.setdefault(posixpath.dirname(path), []).append(path)
-        units = []
+        found: dict[str, tuple[list[str], list[str]]] = {}  # folder -> (pages, METS files)
         for folder in sorted(folders):
             pages, mets = [], []
             for path in folders[folder]:
@@ -225,36 +229,23 @@ class AltoBookReader(BookReader):
                     mets.append(path)
                 elif root in (self.page_root, None):
                     pages.append(path)
-            if pages:
-                pages.sort(key=lambda p: natural_key(posixpath.basename(p)))
-                mets.sort(key=lambda p: natural_key(posixpath.basename(p)))
-                book_id = folder or posixpath.basename(self.data_folder.path.rstrip("/")) or "."
-                units.append(BookRef(book_id, tuple(pages), {"folder": folder, "mets": mets[0] if mets else None}))
-        return units
+            pages.sort(key=lambda p: natural_key(posixpath.basename(p)))
+            found[folder] = (pages, sorted(mets, key=lambda p: natural_key(posixpath.basename(p))))
+        return [self._unit(folder, found) for folder in found if found[folder][0]]
 
-    def mets_order(self, mets_path: str, folder: str, pages: list[str]) -> list[str] | None:
-        """Page files in METS physical order, or None unless the METS references every one of them."""
-        with self.data_folder.open(mets_path, "rb") as f:
-            root = parse_xml(f.read(), mets_path)
-        hrefs: dict[str, list[str]] = {}
-        for file in root.iter("{*}file"):
-            hrefs[file.get("ID")] = [loc.get(XLINK_HREF) or "" for loc in file.iter("{*}FLocat")]
-        physical = [m for m in root.iter("{*}structMap") if (m.get("TYPE") or "").upper() == "PHYSICAL"]
-        if not physical:
-            return None
-        divs = [d for d in physical[0].iter("{*}div") if (d.get("TYPE") or "").lower() == "page"]
-        orders = [d.get("ORDER") or "" for d in divs]
-        if all(o.strip().lstrip("-").isdigit() for o in orders):
-            divs = [divs[i] for i in sorted(range(len(divs)), key=lambda i: int(orders[i]))]
-        present = set(pages)
-        ordered: list[str] = []
-        for div in divs:
-            for fptr in div.iterchildren("{*}fptr"):
-                for href in hrefs.get(fptr.get("FILEID"), []):
-                    path = _resolve_href(href, folder)
-                    if path in present and path not in ordered:
-                        ordered.append(path)
-        return ordered if len(ordered) == len(present) else None
+    def _unit(self, folder: str, found: dict[str, tuple[list[str], list[str]]]) -> BookRef:
+        """The book of a page folder. Pages in a sub-folder of the book's METS (OCR-D: ``<book>/mets.xml`` beside
+        ``<book>/GT-PAGE/``) take that METS, and the METS's folder is the book when no other page folder beside
+        this one has no METS of its own."""
+        pages, mets = found[folder]
+        book = folder
+        parent = posixpath.dirname(folder)
+        if not mets and folder and parent in found and found[parent][1] and not found[parent][0]:
+            mets = found[parent][1]
+            siblings = [f for f, (p, m) in found.items() if p and not m and f and posixpath.dirname(f) == parent]
+            book = parent if len(siblings) == 1 else folder
+        book_id = book or posixpath.basename(self.data_folder.path.rstrip("/")) or "."
+        return BookRef(book_id, tuple(pages), {"folder": folder, "mets": mets[0] if mets else None})
 
     def read_page(self, path: str) -> PageText | BadInput:
         root = read_xml(self.data_folder, path)
@@ -264,30 +255,26 @@ class AltoBookReader(BookReader):
             return BadInput("not_alto", path, str(root.tag))
         return alto_page(root, self.join_printed_hyphens)
 
-    def page_paths(self, unit: BookRef) -> tuple[list[str], str]:
-        """The unit's page files in reading order and how it was found ("mets" or "natural")."""
-        folder, mets = unit.extra.get("folder", ""), unit.extra.get("mets")
-        if self.use_mets and mets:
-            try:
-                if mets_paths := self.mets_order(mets, folder, list(unit.paths)):
-                    return mets_paths, "mets"
-            except (OSError, BadInput) as e:
-                self.stat_update("mets_unusable")
-                logger.warning(f"[{self.source}] METS {mets} not used: {e}")
-        return list(unit.paths), "natural"
+    def book_mets(self, unit: BookRef) -> tuple[list[str], dict]:
+        """The unit's page files in reading order and the metadata its METS gives: ``page_order`` ("mets" or
+        "natural") and the work's title, author, date, year, language, identifiers, licence (``mets.py``)."""
+        mets = unit.extra.get("mets")
+        if not (self.use_mets and mets):
+            return list(unit.paths), {"page_order": "natural"}
+        try:
+            with self.data_folder.open(mets, "rb") as f:
+                root = parse_xml(f.read(), mets)
+        except (OSError, BadInput) as e:
+            self.stat_update("mets_unusable")
+            logger.warning(f"[{self.source}] METS {mets} not used: {e}")
+            return list(unit.paths), {"page_order": "natural"}
+        ordered = physical_order(root, posixpath.dirname(mets), list(unit.paths))
+        return ordered or list(unit.paths), {"page_order": "mets" if ordered else "natural", **mets_fields(root)}
 
     def read_unit(self, unit: BookRef) -> Iterator[Document | BadInput]:
-        paths, order = self.page_paths(unit)
+        paths, meta = self.book_mets(unit)
         folder = unit.extra.get("folder", "")
         pages = [(path, self.read_page(path)) for path in paths]
         versions = {p.version for _, p in pages if isinstance(p, PageText)}
         version = versions.pop() if len(versions) == 1 else ("mixed" if versions else None)
-        yield self.book_from_pages(unit.id, folder, pages, {"alto_version": version, "page_order": order})
-
-
-def _resolve_href(href: str, folder: str) -> str:
-    """Path relative to the data folder of a METS FLocat href; URLs are matched by file name within ``folder``."""
-    href = href.removeprefix("file://")
-    if "://" in href:
-        href = href.split("?")[0].rstrip("/").rpartition("/")[2]
-    return posixpath.normpath(posixpath.join(folder, href)) if folder else posixpath.normpath(href)
+        yield self.book_from_pages(unit.id, folder, pages, {"alto_version": version, **meta})

@@ -13,7 +13,7 @@ from collections import Counter
 
 from lxml import etree
 
-from pipelines.readers.layout import LayoutBuilder, label_role, line_role
+from pipelines.readers.layout import LayoutBuilder, label_role, line_role, unknown_label
 
 LineMeta = tuple[str | None, str | None, list | None, float | None, str | None]  # role, region, box, size, style
 
@@ -37,10 +37,12 @@ class AltoLayout:
         page = next(root.iter("{*}Page"), None)
         self.size = (_num(page.get("WIDTH")), _num(page.get("HEIGHT"))) if page is not None else (None, None)
         self._zones: dict[etree._Element, str | None] = {}
+        self.unknown: Counter = Counter()  # tag labels the roles do not know, per tagged block or line
 
     def _labels_role(self, el: etree._Element) -> str | None:
-        roles = [label_role(self.tags[t]) for t in (el.get("TAGREFS") or "").split() if t in self.tags]
-        return next((r for r in roles if r is not None), None)
+        labels = [self.tags[t] for t in (el.get("TAGREFS") or "").split() if t in self.tags]
+        self.unknown.update(u for label in labels if (u := unknown_label(label)))
+        return next((r for r in map(label_role, labels) if r is not None), None)
 
     def zone_role(self, block: etree._Element) -> str | None:
         """Role of a TextBlock: its own tags, else an enclosing ComposedBlock's tags or TYPE."""

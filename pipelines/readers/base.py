@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from abc import abstractmethod
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,8 @@ class PageText:
     ``regions`` (PAGE XML only so far): the page's text regions in reading order, each a dict with ``id``, ``type``
     (layout role, e.g. "heading", "page-number", "footnote"; None when unknown) and ``start``/``end`` character
     offsets in ``text`` (see ``pipelines/readers/page.py``). ``layout``: the page's line records with their roles
-    (``filters/layout.py``), None when the source has no roles.
+    (``filters/layout.py``), None when the source has no roles. ``unknown_types``: labels the role vocabulary does
+    not know (``pipelines/readers/layout.py: unknown_label``; read as "other") and how many regions carry them.
     """
 
     text: str
@@ -48,6 +50,7 @@ class PageText:
     version: str | None = None
     regions: list[dict] = field(default_factory=list)
     layout: dict | None = None
+    unknown_types: Counter = field(default_factory=Counter)  # region types (ALTO: tags) the roles do not know
 
 
 def mean(values: list[float]) -> float | None:
@@ -141,12 +144,14 @@ class BookReader(PipelineStep):
         A book of one page that cannot be read is skipped with that page's own reason. When some page has
         ``regions``, ``metadata["page_regions"]`` holds one list per kept page (offsets relative to the page's text,
         which starts at ``page_offsets[i]`` in the book); likewise ``metadata["page_layout"]`` (line roles,
-        ``filters/layout.py``) when some page has a layout.
+        ``filters/layout.py``) when some page has a layout. Region types the roles do not know are counted
+        (``unknown_region_type_<name>``, per region) and listed in ``metadata["unknown_region_types"]``.
         """
         if len(pages) == 1 and isinstance(pages[0][1], BadInput):
             raise pages[0][1]
         texts, files, confs, bad, regions, layouts = [], [], [], [], [], []
         all_conf: list[float] = []
+        unknown: Counter = Counter()
         for path, page in pages:
             if isinstance(page, BadInput):
                 self.record_skip(page, self._rank, page_level=True)
@@ -158,6 +163,7 @@ class BookReader(PipelineStep):
             regions.append(page.regions)
             layouts.append(page.layout)
             all_conf.extend(page.confidences)
+            unknown.update(page.unknown_types)
         if not texts:
             reasons = {b["reason"] for b in bad}
             raise BadInput("empty" if reasons == {"empty"} else "no_readable_pages", where, f"{len(bad)} bad pages")
@@ -170,6 +176,10 @@ class BookReader(PipelineStep):
             meta["page_regions"] = regions
         if any(layouts):
             meta["page_layout"] = layouts
+        if unknown:
+            meta["unknown_region_types"] = dict(sorted(unknown.items()))
+            for name, n in unknown.items():
+                self.stat_update(f"unknown_region_type_{name}", value=n)
         return self.make_book(book_id, texts, meta | metadata)
 
     def record_skip(self, bad: BadInput, rank: int, page_level: bool = False) -> None:

@@ -9,7 +9,8 @@ capital, page number, ...) and either the zone is not furniture or the line labe
 the zone's role. The CREMMA and OCR-D variants (``Main``, ``RunningTitle``, ``Numbering``, ``Signatures``,
 ``Title``, ``Margin``, ``Stamp``, ``text``, ``default``) and the PAGE region types (``heading``, ``paragraph``,
 ``header``, ``footer``, ``page-number``, ``footnote``, ``marginalia``, ``catch-word``, ``signature-mark``,
-``drop-capital``, ``caption``, ...) map onto the same roles. An unknown label is "other"; no label is None.
+``drop-capital``, ``caption``, ...) map onto the same roles. An unknown label is "other" (main text), and the
+readers count it by name (``unknown_label``: ``unknown_region_type_<label>``); no label is None.
 """
 
 from __future__ import annotations
@@ -74,17 +75,29 @@ SUBTYPE_ROLES = {
 _SUFFIX = re.compile(r"(zone|line)$")
 
 
+def _label_key(label: str) -> tuple[str | None, str]:
+    """(the role a subtype names or None, the normalised base label) of a non-empty label."""
+    base, _, subtype = label.strip().split("#")[0].partition(":")
+    sub = re.sub(r"[-_\s]", "", subtype.lower())
+    key = re.sub(r"[-_\s]", "", base.lower())
+    return SUBTYPE_ROLES.get(sub), key if key in LABEL_ROLES else _SUFFIX.sub("", key)
+
+
 def label_role(label: str | None) -> str | None:
     """Role of one SegmOnto / PAGE / CREMMA label; "other" for an unknown one, None for none (or a default line)."""
     if not label or not label.strip():
         return None
-    base, _, subtype = label.strip().split("#")[0].partition(":")
-    sub = re.sub(r"[-_\s]", "", subtype.lower())
-    if sub in SUBTYPE_ROLES:
-        return SUBTYPE_ROLES[sub]
-    key = re.sub(r"[-_\s]", "", base.lower())
-    key = key if key in LABEL_ROLES else _SUFFIX.sub("", key)
-    return LABEL_ROLES.get(key, "other")
+    role, key = _label_key(label)
+    return role or LABEL_ROLES.get(key, "other")
+
+
+def unknown_label(label: str | None) -> str | None:
+    """The label (stripped) when the vocabulary does not know it (``label_role`` reads it as "other"), else None:
+    the readers count these, so that no unknown region type becomes main text unseen."""
+    if not label or not label.strip():
+        return None
+    role, key = _label_key(label)
+    return None if role or key in LABEL_ROLES else label.strip()
 
 
 def line_role(zone: str | None, line: str | None) -> str | None:

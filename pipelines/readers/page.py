@@ -9,12 +9,15 @@ regions separated by a blank line (as ``alto_page``). ``PageText.regions`` keeps
 ``type`` is the PAGE ``@type`` of the TextRegion (heading, paragraph, header, footer, page-number, footnote,
 footnote-continued, marginalia, catch-word, signature-mark, drop-capital, caption, credit, other, ...), else the
 ``structure {type:...}`` of its ``@custom`` (Transkribus, eScriptorium), else None. ``PageText.layout`` gives
-every line the role of its region's type (``pipelines/readers/layout.py``, ``filters/layout.py``).
+every line the role of its region's type (``pipelines/readers/layout.py``, ``filters/layout.py``); a type the
+roles do not know is read as "other" (main text) and counted by name (``unknown_region_type_<type>``, and
+``metadata["unknown_region_types"]``), never silently.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 from datatrove.data import Document
@@ -23,7 +26,7 @@ from lxml import etree
 
 from pipelines.readers.alto import AltoBookReader
 from pipelines.readers.base import BadInput, BookRef, PageText
-from pipelines.readers.layout import LayoutBuilder, lines_of_regions
+from pipelines.readers.layout import LayoutBuilder, lines_of_regions, unknown_label
 from pipelines.readers.page_lines import int_or_none, ordered_lines, text_equiv, words_text
 from pipelines.readers.xmlsafe import local_name, read_xml
 
@@ -142,7 +145,8 @@ def page_xml_page(root: etree._Element, line_order: str = "auto") -> PageText:
     text = "\n\n".join(parts)
     builder = LayoutBuilder()
     lines_of_regions(text, regions, builder)
-    return PageText(text, confidences, page_version(root), regions, builder.build(len(text)))
+    unknown = Counter(t for r in regions if (t := unknown_label(r["type"])))
+    return PageText(text, confidences, page_version(root), regions, builder.build(len(text)), unknown)
 
 
 class PageXmlBookReader(AltoBookReader):
@@ -186,9 +190,8 @@ class PageXmlBookReader(AltoBookReader):
         return page_xml_page(root, self.line_order)
 
     def read_unit(self, unit: BookRef) -> Iterator[Document | BadInput]:
-        paths, order = self.page_paths(unit)
+        paths, meta = self.book_mets(unit)
         pages = [(path, self.read_page(path)) for path in paths]
         versions = {p.version for _, p in pages if isinstance(p, PageText)}
         version = versions.pop() if len(versions) == 1 else ("mixed" if versions else None)
-        meta = {"page_version": version, "page_order": order}
-        yield self.book_from_pages(unit.id, unit.extra.get("folder", ""), pages, meta)
+        yield self.book_from_pages(unit.id, unit.extra.get("folder", ""), pages, {"page_version": version, **meta})
