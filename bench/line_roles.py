@@ -1,6 +1,7 @@
 """Line-role classifier vs roles from the file vs heuristics, leave one set out (issue #13, items 3 and 5).
 
-Usage: .venv/bin/python bench/line_roles.py [--json out.json] [--seed 0]
+Usage: OMP_NUM_THREADS=1 .venv/bin/python bench/line_roles.py [--json out.json] [--seed 0]  (about 2-4 min; one thread
+per fit avoids thread contention on a busy machine)
 
 Sets and gold as in ``bench/furniture_roles.py`` (the ALTO sets of ``ocr_images`` and the PAGE of ``de_ocrd``;
 ``alto/dach_gt`` has no role but "text" and is neither trained on nor scored). For each set S in turn the
