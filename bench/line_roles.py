@@ -1,6 +1,7 @@
 """Line-role classifier vs roles from the file vs heuristics, leave one set out (issue #13, items 3 and 5).
 
-Usage: .venv/bin/python bench/line_roles.py [--json out.json] [--seed 0]
+Usage: OMP_NUM_THREADS=1 .venv/bin/python bench/line_roles.py [--json out.json] [--seed 0]  (about 2-4 min; one thread
+per fit avoids thread contention on a busy machine)
 
 Sets and gold as in ``bench/furniture_roles.py`` (the ALTO sets of ``ocr_images`` and the PAGE of ``de_ocrd``;
 ``alto/dach_gt`` has no role but "text" and is neither trained on nor scored). For each set S in turn the
@@ -9,7 +10,12 @@ set and scored on S only, so no page it is scored on was seen in training. On th
 
 - (a) ``page_furniture`` with ``by_role: auto`` on the book as read (roles from the file);
 - (b) ``page_furniture`` with the fold's ``line_model`` on the book with ``page_layout`` deleted (the text alone);
-- (c) ``page_furniture`` with the layout deleted and no model: the repetition heuristic.
+- (c) ``page_furniture`` with the layout deleted and no model: the repetition heuristic;
+- (d) (b) and (c) combined: a line goes when either removes it (union).
+
+Issue #27: ``structure/ocrd_train`` (OCR-D's structure ground truth, 30 short books of 1-6 pages) is an eighth set,
+trained on and held out like the others. Below the per-set rows the table gives the pooled figure and the worst
+fold (lowest furniture F1 among the sets with gold furniture).
 
 Furniture: precision/recall/F1 over line records of the lines each removes (gold: role in ``FURNITURE``). Headings:
 (a) the role read from the file, (b) the classifier's class ``heading``, (c) the Markdown writer's capitalisation
@@ -42,6 +48,7 @@ from filters.cleanup.page_furniture import PageFurniture  # noqa: E402
 from filters.layout import FURNITURE, has_roles, layout_problem  # noqa: E402
 from filters.pages import split_pages  # noqa: E402
 from pipelines.markdown.heuristic import is_caps_heading, is_title_heading  # noqa: E402
+from pipelines.readers.page import PageXmlBookReader  # noqa: E402
 from pipelines.train_line_roles import LabelledBook  # noqa: E402
 
 
@@ -62,7 +69,8 @@ def markdown_headings(lines: list[str]) -> set[int]:
 def read(root: Path) -> dict[str, list]:
     """{set: [(doc, LabelledBook, examples)]} of the books whose roles say more than "text"."""
     out = {}
-    for name, reader in sets(root):
+    extra = [("ocrd_train", PageXmlBookReader(str(root / "structure" / "ocrd_train")))]
+    for name, reader in sets(root) + extra:
         books = []
         for doc in reader.run():
             layouts = doc.metadata.get("page_layout")
@@ -112,6 +120,9 @@ def score_book(c: Counter, doc, book, model, model_path: str) -> None:  # long: 
             c[f"{s}_removed"] += len(gone)
             c[f"{s}_tp"] += len(gone & gold)
             c[f"wer_{s}_e"] += wer(out[p], main)[0]
+        union = removed_lines(page, outs["b"][p]) | removed_lines(page, outs["c"][p])
+        c["d_removed"] += len(union)
+        c["d_tp"] += len(union & gold)
         heads = {
             "a": {i for i in idx if roles[i] == "heading"},
             "b": {i for i in idx if classes[p].get(i) == "heading"},
@@ -163,16 +174,25 @@ def table(rows: list[dict]) -> None:
     for r in rows:
         total.update(r["counts"])
     print(
-        "| set | pages | gold furniture | furniture P / R / F1 (a) file | (b) classifier | (c) heuristic | gold "
-        "headings | headings P / R / F1 (b) classifier | (c) Markdown rule | WER % before | after (a) | (b) | (c) |"
+        "| set | pages | gold furniture | furniture P / R / F1 (a) file | (b) classifier | (c) heuristic | (d) b or c "
+        "| gold headings | headings P / R / F1 (b) classifier | (c) Markdown rule | WER % before | after (a) | (b) "
+        "| (c) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    worst = {s: min((r for r in rows if r["counts"].get("gold")), key=lambda r, s=s: f1(r, s)) for s in "bcd"}
     for name, c in [*((r["set"], Counter(r["counts"])) for r in rows), ("all (pooled)", total)]:
-        cells = [" / ".join(fmt(x) for x in prf(c[f"{s}_tp"], c[f"{s}_removed"], c["gold"])) for s in "abc"]
+        cells = [" / ".join(fmt(x) for x in prf(c[f"{s}_tp"], c[f"{s}_removed"], c["gold"])) for s in "abcd"]
         heads = [" / ".join(fmt(x) for x in prf(c[f"h{s}_tp"], c[f"h{s}_found"], c["gold_headings"])) for s in "bc"]
         w = [fmt(c[f"wer_{s}_e"] / c["words"], True) if c["words"] else "–" for s in ("before", "a", "b", "c")]
         print(f"| {name} | {c['pages']} | {c['gold']} | {' | '.join(cells)} | {c['gold_headings']} | "
               f"{' | '.join(heads)} | {' | '.join(w)} |")  # fmt: skip
+    cells = [f"{fmt(f1(worst[s], s))} ({worst[s]['set']})" for s in "bcd"]
+    print(f"| worst fold (F1) | | | | {' | '.join(cells)} | | | | | | | |")
+
+
+def f1(row: dict, system: str) -> float:
+    c = Counter(row["counts"])
+    return prf(c[f"{system}_tp"], c[f"{system}_removed"], c["gold"])[2] or 0.0
 
 
 def main() -> None:

@@ -67,15 +67,35 @@ def test_a_line_repeated_on_most_pages_goes_wherever_it_stands():
     assert counter(block, "repeated_lines") == 4
 
 
-def test_body_lines_that_do_not_repeat_stay_and_short_books_are_left_alone():
+def test_body_lines_that_do_not_repeat_stay_and_short_books_are_left_alone_below_min_pages():
     doc = book(*BODY)
     text = doc.text
     (out,) = run(PageFurniture(), doc)
     assert out.text is text
     two = book("HEAD\n\nbody one", "HEAD\n\nbody two")
     text = two.text
-    (out,) = run(PageFurniture(), two)
+    (out,) = run(PageFurniture(min_pages=3), two)
     assert out.text is text
+
+
+def test_a_two_page_book_loses_its_running_head_repeated_once():
+    (out,) = run(PageFurniture(), book("HEAD\n\nbody one", "HEAD\n\nbody two"))
+    assert [p.strip() for p in pages_of(out)] == ["body one", "body two"]
+
+
+FULL = [f"ſo daß wir allhier die gantze Sache {n} nach der Ordnung vnd" for n in range(9)]
+
+
+def test_signature_and_lone_catchword_at_the_foot_go_by_shape_a_sentence_end_or_a_short_page_stays():
+    page = "\n".join([*FULL, "a iij", "Regi-"])
+    block = PageFurniture()
+    (out,) = run(block, book(page))
+    assert pages_of(out)[0].strip() == "\n".join(FULL)
+    assert counter(block, "signatures") == 1 and counter(block, "catchwords") == 1
+    ends = "\n".join([*FULL, "werden."])
+    short = BODY[0] + "\n" + BODY[1] + "\nRegi-"
+    (out,) = run(PageFurniture(), book(ends, short))
+    assert pages_of(out) == [ends, short]
 
 
 def test_line_keys_ignore_page_numbers_case_and_spacing():

@@ -18,6 +18,7 @@ from rapidfuzz import process
 from rapidfuzz.fuzz import ratio
 
 from filters.cleanup.base import PageRewriter
+from filters.cleanup.furniture_marks import bottom_marks
 from filters.cleanup.furniture_roles import furniture_by_role, update_layout
 from filters.cleanup.furniture_shapes import SIGNATURE, line_key
 from filters.layout import FURNITURE, ROLES
@@ -63,7 +64,8 @@ class PageFurniture(PageRewriter):
     of the next page goes. Anywhere on a page, a line starting with one of ``notices`` (``Digitized by``,
     HathiTrust and Internet Archive stamps; at most ``max_words`` words) goes, and so does a line of at least 10
     characters repeated verbatim on ``repeated_line_fraction`` of the pages (a library stamp). Books of fewer
-    than ``min_pages`` pages are left alone (nothing can repeat).
+    than ``min_pages`` pages are left alone; in books of at most ``short_book`` pages one repeat is enough. With
+    ``bottom_marks``, signature marks and lone catchwords at a page's foot go by shape (``furniture_marks.py``).
 
     With ``by_role="auto"`` a book whose ``page_layout`` tags lines with roles (ALTO, PAGE; ``filters/layout.py``)
     loses exactly the lines whose role is in ``furniture_roles`` on every page whose layout matches its text, and
@@ -90,7 +92,9 @@ class PageFurniture(PageRewriter):
         similarity: float = 0.8,
         max_words: int = 12,
         min_key_chars: int = 4,
-        min_pages: int = 3,
+        min_pages: int = 1,
+        short_book: int = 5,
+        bottom_marks: bool = True,
         catchwords: bool = True,
         notices: tuple[str, ...] = NOTICES,
         repeated_line_fraction: float = 0.5,
@@ -114,6 +118,8 @@ class PageFurniture(PageRewriter):
         self.max_words = max_words
         self.min_key_chars = min_key_chars
         self.min_pages = min_pages
+        self.short_book = short_book
+        self.bottom_marks = bottom_marks
         self.catchwords = catchwords
         self.notices = tuple(" ".join(n.lower().split()) for n in notices)
         self.repeated_line_fraction = repeated_line_fraction
@@ -178,16 +184,17 @@ class PageFurniture(PageRewriter):
         cutoff = 100 * self.similarity
         found: dict[int, dict[int, str]] = {}
         kinds = {"text": "running_heads", "number": "page_numbers", "signature": "signatures"}
+        need = 1 if n <= self.short_book else self.min_repeats
         for p in range(n):
             window = [q for q in range(max(0, p - self.window), min(n, p + self.window + 1)) if q != p]
             for edge, kind, key, i in cands[p]:
                 near = [q for q in window if key in index[q].get((edge, kind), ())]
-                if len(near) < self.min_repeats and kind == "text":
+                if len(near) < need and kind == "text":
                     # OCR noise: one C call scores the key against every text key of the window at this edge
                     choices = [(o, q) for q in window if q not in near for o in index[q].get((edge, kind), ())]
                     hits = extract([o for o, _ in choices], key, cutoff)
                     near += list({choices[j][1] for j in hits})
-                if len(near) >= self.min_repeats:
+                if len(near) >= need:
                     found.setdefault(p, {})[i] = kinds[kind]
         self._misplaced_heads(page_lines, pages, cands, found)
         # lines repeated verbatim on many pages (stamps), and digitisation notices, anywhere on the page
@@ -207,6 +214,8 @@ class PageFurniture(PageRewriter):
                         found.setdefault(p, {})[i] = "notices"
         if self.catchwords:
             self._catchwords(page_lines, found)
+        if self.bottom_marks:
+            bottom_marks(page_lines, found)
         return found
 
     def _has_notice(self, page: str) -> bool:
