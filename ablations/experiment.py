@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ablations.eval.eval_key import shared_data_folder
 from ablations.recipe.loader import dump_recipe
 from ablations.recipe.schema import RecipeConfig
 from ablations.record.environment import environment
@@ -19,12 +20,6 @@ def write_run_record(cfg: RecipeConfig, run_dir: Path, repo: Path) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.resolved.yaml").write_text(dump_recipe(cfg), encoding="utf-8")
     (run_dir / "environment.json").write_text(json.dumps(environment(repo), indent=2), encoding="utf-8")
-
-
-def _shared_data(repo: Path) -> Path | None:
-    from ablations.eval.eval_key import shared_data_folder
-
-    return shared_data_folder(repo)
 
 
 def setup_run(cfg: RecipeConfig, repo: Path, record: bool = True) -> RunContext:
@@ -91,7 +86,7 @@ def make_ablation(run: RunContext, repo: Path, evaluator: bool = True, eval_data
     evaluator = Evaluator(
         cfg.evaluation.tasks,
         eval_data or run.folder / "eval_data",  # concurrent SLURM jobs each write their own copy
-        _shared_data(repo),
+        shared_data_folder(repo),
         chunks(list(run.holdout.values()), size),
         cfg.experiment.seed,
         cfg.evaluation.batch_size,

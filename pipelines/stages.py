@@ -80,6 +80,10 @@ class Stage(ABC):
             raise RuntimeError(f"{self.folder}: the {self.label} stage has not finished (no {MANIFEST}); run it first")
         return StageResult(self.folder, manifest, reused=True)
 
+    def outcome(self, record: dict[str, Any]) -> str:
+        """What the finished stage's record says in one phrase, for its console line (a stage may say more)."""
+        return outcome(record)
+
     def run(self, about: str = "") -> StageResult:
         """Run the stage, or reuse it when finished; a killed run is resumed (or redone when ``fresh``). One console
         line says so (two when it runs, unless it draws its own bar), naming the stage and ``about`` (the variant it
@@ -97,7 +101,7 @@ class Stage(ABC):
             record = self.compute()
         record = {"stage": self.label, "key": self.key, **record, "seconds": round(time.time() - t0, 2)}
         result = StageResult(self.folder, finish(self.folder, record), reused=False)
-        console.say(f"{name}: {outcome(record)} in {record['seconds']:.0f} s ({self.folder.name})")
+        console.say(f"{name}: {self.outcome(record)} in {record['seconds']:.0f} s ({self.folder.name})")
         for warning in result.summary.get("warnings", []):
             console.say(f"{name}: WARNING: {warning}", err=True)
         return result
@@ -110,9 +114,6 @@ def outcome(record: dict[str, Any]) -> str:
         return f"{summary['kept'].get('documents', 0)} of {summary['in'].get('documents', 0)} books kept"
     if isinstance(record.get("tokens"), int):
         return f"{record['tokens']:,} tokens"
-    if isinstance(overlap := record.get("overlap"), dict) and overlap:
-        task = max(overlap, key=lambda t: overlap[t])
-        return f"train/eval overlap at most {overlap[task]:.3f} ({task})"
     return "done"
 
 

@@ -78,6 +78,13 @@ class OverlapStage(Stage):
     kind: ClassVar[str] = "overlap"
     announce: ClassVar[bool] = False  # seconds: one line when done
 
+    def outcome(self, record: dict[str, Any]) -> str:
+        overlap = record["overlap"]
+        if not overlap:
+            return "no evaluation text"
+        task = max(overlap, key=lambda t: overlap[t])
+        return f"train/eval overlap at most {overlap[task]:.3f} ({task})"
+
     @cached_property
     def key(self) -> dict[str, Any]:
         ev = self.evaluation

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from ablations.eval.eval_key import shared_data_folder
 from ablations.recipe.schema import RecipeConfig
-
-
-def _shared_data(repo: Path) -> Path | None:
-    path = Path(os.environ.get("FINEBOOKS_SHARED_DATA") or repo.parent / "shared" / "data")
-    return path if path.is_dir() else None
 
 
 def evaluate_model(cfg: RecipeConfig, model_dir: str | Path, out: str | Path, repo: Path) -> dict:
@@ -36,7 +31,7 @@ def evaluate_model(cfg: RecipeConfig, model_dir: str | Path, out: str | Path, re
     evaluator = Evaluator(
         cfg.evaluation.tasks,
         out / "eval_data",
-        _shared_data(repo),
+        shared_data_folder(repo),
         chunks(texts, holdout.chunk_chars if holdout else 1000),
         cfg.experiment.seed,
         cfg.evaluation.batch_size,
